@@ -1,0 +1,102 @@
+/**
+ * The debug and authoring CLI: `npm run shiplab -- <command>`.
+ *   sandbox up [--owner NAME]    create a sandbox and print its id
+ *   sandbox ls                   list sandboxes
+ *   sandbox shell ID [NODE]      a root shell in a node (default node1)
+ *   sandbox down ID… | --all     remove sandboxes
+ *   images                       build the image catalog (cached) and the mirror
+ *   engine stop                  stop the embedded dockerd Shiplab started
+ *   check LESSON [--step N] --commands FILE [--answer A] [--json]
+ */
+import { spawnSync } from 'node:child_process';
+import { isNodeName } from '../common/api.ts';
+import { logger } from '../core/log.ts';
+import { ensureEngine, stopEmbedded } from '../engine/engine.ts';
+import { ensureImages, ensureMirror } from '../images/catalog.ts';
+import { openSandboxes } from '../sandbox/manager.ts';
+
+const log = logger('cli');
+
+const USAGE = `usage: npm run shiplab -- <command>
+  sandbox up [--owner NAME]     create a sandbox and print its id
+  sandbox ls                    list sandboxes
+  sandbox shell ID [NODE]       a root shell in node1 or remote-docker-engine
+  sandbox down ID... | --all    remove sandboxes
+  images                        build the image catalog and start the mirror
+  engine stop                   stop the embedded dockerd
+  check LESSON [--step N] --commands FILE [--answer A] [--json]`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, sub, ...rest] = argv;
+  if (cmd === 'check') {
+    const { runCheckCommand } = await import('./check.ts');
+    return runCheckCommand(argv.slice(1));
+  }
+  if (cmd === 'images') {
+    const engine = await ensureEngine();
+    await ensureImages(engine.docker);
+    await ensureMirror(engine.docker);
+    return 0;
+  }
+  if (cmd === 'engine' && sub === 'stop') {
+    const stopped = await stopEmbedded();
+    console.log(stopped ? 'embedded engine stopped' : 'no embedded engine was running');
+    return 0;
+  }
+  if (cmd !== 'sandbox' || !sub) {
+    console.error(USAGE);
+    return 2;
+  }
+  const sandboxes = await openSandboxes();
+  try {
+    switch (sub) {
+      case 'up': {
+        const i = rest.indexOf('--owner');
+        const owner = i >= 0 ? (rest[i + 1] ?? 'cli') : 'cli';
+        const t0 = Date.now();
+        const sb = await sandboxes.create(owner, (p) => log.info(`${p.phase} ${p.percent}%`));
+        console.log(`${sb.id} ready in ${Date.now() - t0} ms (subnet ${sb.subnet}); shell: npm run shiplab -- sandbox shell ${sb.id}`);
+        return 0;
+      }
+      case 'ls': {
+        for (const s of sandboxes.list()) {
+          const left = Math.round((s.expiresAt - Date.now()) / 60_000);
+          console.log(`${s.id}  owner=${s.owner}  subnet=${s.subnet}  expires in ${left} min`);
+        }
+        if (sandboxes.list().length === 0) console.log('no sandboxes');
+        return 0;
+      }
+      case 'shell': {
+        const [id, node = 'node1'] = rest;
+        const sb = id ? sandboxes.get(id) : undefined;
+        if (!sb) throw new Error(`no sandbox ${id ?? '(missing id)'}; list them with: npm run shiplab -- sandbox ls`);
+        if (!isNodeName(node)) throw new Error(`no node ${node}; use node1 or remote-docker-engine`);
+        const r = spawnSync('docker', ['-H', sandboxes.engine.host, 'exec', '-it', '-w', '/root', sb.nodes[node].container, 'bash', '-l'], { stdio: 'inherit' });
+        return r.status ?? 1;
+      }
+      case 'down': {
+        const ids = rest.includes('--all') ? sandboxes.list().map((s) => s.id) : rest;
+        if (ids.length === 0) throw new Error('say which sandboxes to remove: sandbox down ID... or --all');
+        for (const id of ids) {
+          if (!sandboxes.get(id)) throw new Error(`no sandbox ${id}; list them with: npm run shiplab -- sandbox ls`);
+          await sandboxes.destroy(id, 'requested');
+          console.log(`removed ${id}`);
+        }
+        return 0;
+      }
+      default:
+        console.error(USAGE);
+        return 2;
+    }
+  } finally {
+    await sandboxes.dispose();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(`shiplab: ${err.message}`);
+    process.exit(1);
+  },
+);

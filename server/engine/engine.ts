@@ -1,0 +1,208 @@
+/**
+ * The host engine: the one Docker engine Shiplab holds. DOCKER_HOST if set; else an embedded
+ * dockerd Shiplab started earlier (reused); else the default socket if something answers there;
+ * else, as root on Debian/Ubuntu, Shiplab installs Debian's docker.io and starts its own dockerd
+ * with all of its state under the data directory.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import Docker from 'dockerode';
+import { dataDir } from '../core/config.ts';
+import { logger } from '../core/log.ts';
+import { run, must, which } from '../host/run.ts';
+
+const log = logger('engine');
+
+/** dockerd answers /_ping about 1 s after start here; a slow CI machine gets 60 s. */
+const ENGINE_START_TIMEOUT_MS = 60_000;
+const PING_TIMEOUT_MS = 3_000;
+
+/** Debian packages the host needs: the engine, the registry binary for the registry image and
+ * the mirror, debootstrap for the node image, static busybox, and Docker's seccomp profile. */
+export const HOST_PACKAGES = [
+  'docker.io',
+  'docker-registry',
+  'debootstrap',
+  'iptables',
+  'busybox-static',
+  'golang-github-docker-docker-dev',
+  'e2fsprogs',
+  'curl',
+  'ca-certificates',
+];
+
+export interface Engine {
+  docker: Docker;
+  /** `unix:///…` or `tcp://…`, for the docker CLI (-H) that terminals spawn. */
+  host: string;
+  /** The socket path when the engine is local. */
+  socketPath?: string;
+  embedded: boolean;
+}
+
+export function embeddedPaths(root = dataDir()) {
+  const dir = path.join(root, 'engine');
+  return {
+    dir,
+    socket: path.join(dir, 'docker.sock'),
+    dataRoot: path.join(dir, 'data'),
+    execRoot: path.join(dir, 'exec'),
+    pidfile: path.join(dir, 'dockerd.pid'),
+    log: path.join(dir, 'dockerd.log'),
+  };
+}
+
+async function ping(docker: Docker): Promise<boolean> {
+  try {
+    await Promise.race([
+      docker.ping(),
+      new Promise((_, rej) => setTimeout(() => rej(new Error('ping timeout')), PING_TIMEOUT_MS)),
+    ]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function fromHost(host: string): Engine {
+  if (host.startsWith('unix://')) {
+    const socketPath = host.slice('unix://'.length);
+    return { docker: new Docker({ socketPath }), host, socketPath, embedded: false };
+  }
+  const url = new URL(host.replace(/^tcp:/, 'http:'));
+  return { docker: new Docker({ host: url.hostname, port: Number(url.port || 2375) }), host, embedded: false };
+}
+
+/** Finds or starts the host engine. */
+export async function ensureEngine(opts: { install?: boolean } = {}): Promise<Engine> {
+  if (process.env.DOCKER_HOST) {
+    const e = fromHost(process.env.DOCKER_HOST);
+    if (!(await ping(e.docker))) {
+      throw new Error(`DOCKER_HOST=${process.env.DOCKER_HOST} does not answer; start that engine or unset DOCKER_HOST to let Shiplab run its own`);
+    }
+    return e;
+  }
+  const p = embeddedPaths();
+  const embedded: Engine = { docker: new Docker({ socketPath: p.socket }), host: `unix://${p.socket}`, socketPath: p.socket, embedded: true };
+  if (fs.existsSync(p.socket) && (await ping(embedded.docker))) {
+    log.info('reusing the embedded engine', { socket: p.socket });
+    return embedded;
+  }
+  const dflt = fromHost('unix:///var/run/docker.sock');
+  if (fs.existsSync('/var/run/docker.sock') && (await ping(dflt.docker))) {
+    log.info('using the engine on the default socket', { socket: '/var/run/docker.sock' });
+    return dflt;
+  }
+  await installHostPackages(opts.install ?? true);
+  await startEmbedded();
+  return embedded;
+}
+
+/** True when everything the embedded engine and the image builds need is on the host. */
+async function missingPackages(): Promise<string[]> {
+  const r = await run('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...HOST_PACKAGES]);
+  const installed = new Set(
+    r.stdout.split('\n').filter((l) => l.endsWith(' installed')).map((l) => l.split(' ')[0]),
+  );
+  return HOST_PACKAGES.filter((p) => !installed.has(p));
+}
+
+export async function installHostPackages(allowInstall = true): Promise<void> {
+  if (process.platform !== 'linux') {
+    throw new Error(`Shiplab runs its own Docker engine only on Linux; on ${process.platform}, start Docker and set DOCKER_HOST`);
+  }
+  if (!(await which('dpkg-query')) || !(await which('apt-get'))) {
+    throw new Error('no Docker engine answers and this is not a Debian/Ubuntu host: install Docker and start it, or set DOCKER_HOST to a running engine');
+  }
+  const missing = await missingPackages();
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`no Docker engine answers and Shiplab is not root, so it cannot install one: run as root, or install ${missing.join(' ')} and start dockerd (or set DOCKER_HOST)`);
+  }
+  if (!allowInstall) throw new Error(`missing host packages: ${missing.join(' ')}; install them with apt-get`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  log.info('installing host packages from the distribution (one time)', { packages: missing.join(',') });
+  log.info('apt-get update');
+  await must('apt-get', ['update', '-q'], { env });
+  log.info('apt-get install', { packages: missing.join(',') });
+  // policy-rc.d stops Debian's postinst from starting the system docker service: Shiplab runs its own.
+  const policy = '/usr/sbin/policy-rc.d';
+  const hadPolicy = fs.existsSync(policy);
+  if (!hadPolicy) fs.writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  try {
+    await must('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env });
+  } finally {
+    if (!hadPolicy) fs.rmSync(policy, { force: true });
+  }
+  log.info('host packages installed');
+}
+
+async function startEmbedded(): Promise<void> {
+  const p = embeddedPaths();
+  for (const d of [p.dir, p.dataRoot, p.execRoot]) fs.mkdirSync(d, { recursive: true });
+  fs.rmSync(p.socket, { force: true });
+  const oldPid = readPid(p.pidfile);
+  if (oldPid && isAlive(oldPid)) {
+    throw new Error(`an embedded dockerd (pid ${oldPid}) is running but its socket ${p.socket} does not answer; stop it (kill ${oldPid}) and start again`);
+  }
+  fs.rmSync(p.pidfile, { force: true });
+  const dockerd = (await which('dockerd')) ?? '/usr/sbin/dockerd';
+  log.info('starting the embedded dockerd', { socket: p.socket, log: p.log });
+  const out = fs.openSync(p.log, 'a');
+  const child = spawn(
+    dockerd,
+    [
+      '--data-root', p.dataRoot,
+      '--exec-root', p.execRoot,
+      '--pidfile', p.pidfile,
+      '-H', `unix://${p.socket}`,
+      // Sandboxes get their own networks; the default bridge would only be a path between them.
+      '--bridge=none',
+      '--log-level=warn',
+    ],
+    { detached: true, stdio: ['ignore', out, out] },
+  );
+  child.unref();
+  fs.closeSync(out);
+  const docker = new Docker({ socketPath: p.socket });
+  const deadline = Date.now() + ENGINE_START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    if (fs.existsSync(p.socket) && (await ping(docker))) {
+      log.info('embedded dockerd ready', { pid: child.pid });
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const tail = fs.readFileSync(p.log, 'utf8').trim().split('\n').slice(-10).join('\n');
+  throw new Error(`the embedded dockerd did not become ready; its log (${p.log}) ends with:\n${tail}`);
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const n = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops the embedded dockerd Shiplab started (by its pidfile), waiting for it to exit. */
+export async function stopEmbedded(): Promise<boolean> {
+  const p = embeddedPaths();
+  const pid = readPid(p.pidfile);
+  if (!pid || !isAlive(pid)) return false;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 150 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 200));
+  return true;
+}

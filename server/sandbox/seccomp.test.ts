@@ -1,0 +1,20 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DENIED, DOCKER_DEFAULT_PROFILE, nodeSeccompProfile } from './seccomp.ts';
+
+describe.skipIf(!fs.existsSync(DOCKER_DEFAULT_PROFILE))('node seccomp profile', () => {
+  const p = JSON.parse(nodeSeccompProfile()) as { syscalls: { names: string[]; action: string; errnoRet?: number; args?: unknown[] }[] };
+  const allowed = new Set(p.syscalls.filter((r) => r.action === 'SCMP_ACT_ALLOW' && !r.args?.length).flatMap((r) => r.names));
+  it('denies the escape-prone calls Docker allows with CAP_SYS_ADMIN', () => {
+    for (const n of DENIED) expect(allowed.has(n), n).toBe(false);
+  });
+  it('answers keyctl with ENOSYS and allows pivot_root, mount and unshare', () => {
+    expect(p.syscalls.find((r) => r.names.includes('keyctl'))?.errnoRet).toBe(38);
+    for (const n of ['pivot_root', 'mount', 'unshare', 'setns']) expect(allowed.has(n), n).toBe(true);
+  });
+  it('allows socket only for families other than AF_VSOCK', () => {
+    const rules = p.syscalls.filter((r) => r.names.includes('socket'));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.args).toEqual([{ index: 0, value: 40, op: 'SCMP_CMP_NE' }]);
+  });
+});

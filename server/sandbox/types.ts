@@ -1,0 +1,55 @@
+import type { NodeName } from '../common/api.ts';
+import type { Disposable } from '../core/disposable.ts';
+import type { Engine } from '../engine/engine.ts';
+
+export interface NodeInfo {
+  name: NodeName;
+  /** Host-engine container name, e.g. shiplab-<id>-node1. */
+  container: string;
+  containerId: string;
+  /** The node's address on its sandbox network. */
+  ip: string;
+  /** Host PID of the node's init; /proc/<pid>/root is the node's filesystem. */
+  pid: number;
+}
+
+export interface SandboxInfo {
+  id: string;
+  /** The learner (session) that owns it. */
+  owner: string;
+  createdAt: number;
+  expiresAt: number;
+  network: string;
+  subnet: string;
+  nodes: Record<NodeName, NodeInfo>;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CreateProgress {
+  phase: string;
+  percent: number;
+}
+
+export type DestroyReason = 'requested' | 'expired' | 'idle' | 'broken' | 'shutdown';
+
+/** What the terminal, lesson and HTTP layers need from the sandbox capability. */
+export interface Sandboxes {
+  readonly engine: Engine;
+  create(owner: string, onProgress?: (p: CreateProgress) => void): Promise<SandboxInfo>;
+  get(id: string): SandboxInfo | undefined;
+  list(): SandboxInfo[];
+  /** Marks activity so the idle timeout starts again. */
+  touch(id: string): void;
+  /** Runs a command in a node as root, not through any learner terminal. */
+  exec(id: string, node: NodeName, cmd: string[], opts?: { timeoutMs?: number; stdin?: string }): Promise<ExecResult>;
+  /** How many TCP connections `from` opened to `to`:`port` (counted by the host, not the node). */
+  tcpConnects(id: string, from: NodeName, to: NodeName, port: number): Promise<number>;
+  destroy(id: string, reason: DestroyReason): Promise<void>;
+  onDestroyed(listener: (e: { id: string; reason: DestroyReason }) => void): Disposable;
+  dispose(): Promise<void>;
+}

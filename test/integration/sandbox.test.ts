@@ -1,0 +1,91 @@
+/**
+ * A real sandbox does what the lessons need: run, publish, a private registry pushed to and
+ * pulled from the other node, a remote engine over tcp, cgroup limits and PID namespaces.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SandboxManager } from '../../server/sandbox/manager.ts';
+import type { SandboxInfo } from '../../server/sandbox/types.ts';
+import { leftovers, manager, NONE, sh } from '../helpers/sandbox.ts';
+
+describe('a sandbox', () => {
+  let m: SandboxManager;
+  let sb: SandboxInfo;
+
+  beforeAll(async () => {
+    m = await manager();
+    sb = await m.create('test-sandbox');
+  });
+
+  afterAll(async () => {
+    if (sb) await m.destroy(sb.id, 'requested');
+    expect(await leftovers(m.engine.docker, [sb.id])).toEqual(NONE);
+    await m.dispose();
+  });
+
+  it('has two nodes with their own engines and hostnames', async () => {
+    expect((await sh(m, sb, 'node1', 'hostname')).stdout.trim()).toBe('node1');
+    expect((await sh(m, sb, 'remote-docker-engine', 'hostname')).stdout.trim()).toBe('remote-docker-engine');
+    const v = await sh(m, sb, 'node1', "docker version --format '{{.Server.Version}}'");
+    expect(v.exitCode, v.stderr).toBe(0);
+  });
+
+  it('runs busybox pulled through the mirror', async () => {
+    const r = await sh(m, sb, 'node1', 'docker run --rm busybox echo ok');
+    expect(r.stdout.trim(), r.stderr).toBe('ok');
+  });
+
+  it('serves the nginx page on a published port', async () => {
+    const r = await sh(m, sb, 'node1', 'docker run -d -p 8080:80 --name web nginx >/dev/null && for i in $(seq 50); do curl -fsS localhost:8080 && break; sleep 0.1; done');
+    expect(r.stdout, r.stderr).toContain('Welcome to nginx!');
+  });
+
+  it('pushes to a private registry and pulls from it on both nodes', async () => {
+    const push = await sh(
+      m, sb, 'node1',
+      `set -e
+       docker run -d -p 5000:5000 --name registry registry:2 >/dev/null
+       for i in $(seq 50); do curl -fsS localhost:5000/v2/ >/dev/null && break; sleep 0.1; done
+       docker tag busybox localhost:5000/my-image
+       docker push localhost:5000/my-image
+       docker rmi localhost:5000/my-image
+       docker pull localhost:5000/my-image
+       curl -fsS localhost:5000/v2/_catalog`,
+    );
+    expect(push.exitCode, push.stderr + push.stdout).toBe(0);
+    expect(push.stdout).toContain('"my-image"');
+    const pull = await sh(m, sb, 'remote-docker-engine', 'docker pull node1:5000/my-image && docker image inspect node1:5000/my-image --format ok');
+    expect(pull.exitCode, pull.stderr).toBe(0);
+    expect(pull.stdout.trim().split('\n').pop()).toBe('ok');
+  });
+
+  it('creates a container on the remote engine with -H from node1, counted on the host', async () => {
+    const before = await m.tcpConnects(sb.id, 'node1', 'remote-docker-engine', 2375);
+    const r = await sh(m, sb, 'node1', 'docker -H=remote-docker-engine:2375 run -d --name remote-web nginx');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const onRemote = await sh(m, sb, 'remote-docker-engine', "docker ps --format '{{.Names}}'");
+    expect(onRemote.stdout).toContain('remote-web');
+    const onNode1 = await sh(m, sb, 'node1', "docker ps -a --format '{{.Names}}'");
+    expect(onNode1.stdout).not.toContain('remote-web');
+    expect(await m.tcpConnects(sb.id, 'node1', 'remote-docker-engine', 2375)).toBeGreaterThan(before);
+  });
+
+  it('applies --memory and --cpus to an inner container cgroup', async () => {
+    const r = await sh(
+      m, sb, 'node1',
+      `docker run --rm --memory=100m --cpus=.5 busybox sh -c 'if [ -f /sys/fs/cgroup/memory.max ]; then cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max; else cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us; fi'`,
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const [mem, cpu] = r.stdout.trim().split('\n');
+    expect(mem).toBe('104857600');
+    expect(cpu?.split(' ')[0]).toBe('50000');
+  });
+
+  it("gives an inner container's PID 1 a different PID on the node", async () => {
+    const r = await sh(m, sb, 'node1', `docker run -d --name sleeper busybox sleep 600 >/dev/null && docker exec sleeper cat /proc/1/cmdline | tr '\\0' ' ' && echo && docker inspect -f '{{.State.Pid}}' sleeper`);
+    const [inside, hostPid] = r.stdout.trim().split('\n');
+    expect(inside?.trim()).toBe('sleep 600');
+    expect(Number(hostPid)).toBeGreaterThan(1);
+    const cmd = await sh(m, sb, 'node1', `tr '\\0' ' ' < /proc/${hostPid}/cmdline`);
+    expect(cmd.stdout.trim()).toBe('sleep 600');
+  });
+});

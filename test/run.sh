@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite, as README's test command and .ci/run run it, on a fresh Debian machine
+# as root: Shiplab's own code installs and starts the engine, builds the images and the mirror;
+# this script adds the one thing only tests need (Debian's chromium) and runs every layer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
+
+if ! command -v chromium >/dev/null 2>&1; then
+  step "installing Debian's chromium for the browser tests"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q && apt-get install -y -q --no-install-recommends chromium
+fi
+
+step 'typecheck (server, wire layer without DOM or Node, web)'
+npm run --silent typecheck
+
+step 'unit tests'
+npx vitest run --project unit
+
+step 'integration tests: real engine, sandboxes, containment, lifecycle'
+npx vitest run --project integration
+
+step 'end-to-end tests: real browser, terminals'
+npx vitest run --project e2e
+
+step 'lesson validation: every lesson, through the terminal path'
+npm run --silent validate
+
+step 'all tests passed'

@@ -1,0 +1,37 @@
+import { defineConfig } from 'vitest/config';
+
+// Three projects: pure-logic unit tests beside the code; integration tests against the real
+// engine and sandboxes; end-to-end tests in Debian's chromium. test/run.sh runs them in order.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['server/**/*.test.ts', 'web/**/*.test.ts', 'lessons/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+          globalSetup: ['test/helpers/engineSetup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+          globalSetup: ['test/helpers/engineSetup.ts', 'test/helpers/webSetup.ts'],
+        },
+      },
+    ],
+  },
+});
