@@ -61,7 +61,7 @@ interface Counted {
 }
 
 async function listRules(): Promise<Counted[]> {
-  const r = await ipt(['-L', TRACE_CHAIN, '-n', '-v', '-x', '']);
+  const r = await ipt(['-L', TRACE_CHAIN, '-n', '-v', '-x']);
   if (r.code !== 0) return [];
   const out: Counted[] = [];
   for (const l of r.stdout.split('\n')) {

@@ -94,7 +94,7 @@ describe('containment of a root learner in node1', () => {
   });
 
   it('a disk fill stops at the store size', async () => {
-    const r = await sh(m, a, 'node1', `dd if=/dev/zero of=/var/lib/docker/fill bs=1M count=${STORE_MB * 2} 2>&1 | tail -2; df -m /var/lib/docker | tail -1; rm -f /var/lib/docker/fill`);
+    const r = await sh(m, a, 'node1', `dd if=/dev/zero of=/var/lib/docker/fill bs=1M count=${STORE_MB * 2} 2>&1 | head -1; df -m /var/lib/docker | tail -1; rm -f /var/lib/docker/fill`);
     expect(r.stdout).toContain('No space left on device');
     const size = Number(r.stdout.trim().split('\n').pop()!.split(/\s+/)[1]);
     expect(size).toBeLessThanOrEqual(STORE_MB);
@@ -123,7 +123,7 @@ describe('containment of a root learner in node1', () => {
   });
 
   it('sees its own cgroup namespace and a read-only /proc/sys', async () => {
-    const r = await sh(m, a, 'node1', `cat /proc/1/cgroup | grep memory; (echo 1 > /proc/sys/kernel/sysrq) 2>&1 | grep -c 'Read-only'; grep CapEff /proc/1/status`);
+    const r = await sh(m, a, 'node1', `cat /proc/1/cgroup | grep memory; (echo '|/tmp/x' > /proc/sys/kernel/core_pattern) 2>&1 | grep -c 'Read-only'; grep CapEff /proc/1/status`);
     expect(r.stdout).toMatch(/memory:\/$/m);
     expect(r.stdout).toMatch(/^1$/m);
     expect(r.stdout).not.toContain('000001ffffffffff'); // not every capability (no --privileged)
