@@ -1,0 +1,33 @@
+import { defineCheck, notYet, passed } from '#check';
+
+const CONTEXT = 'remote';
+const HOST = 'tcp://remote-docker-engine:2375';
+const NAME = 'context-made';
+
+/** dockerode rejects with statusCode 404 when there is no such container. */
+function absent(err: { statusCode?: number }): undefined {
+  if (err.statusCode === 404) return undefined;
+  throw err;
+}
+
+export default defineCheck(async (ctx) => {
+  const expected = `context remote (${HOST}) on node1, context-made running on remote-docker-engine, and the default context in use`;
+  const [inspect, list, remote, local] = await Promise.all([
+    ctx.exec('node1', ['docker', 'context', 'inspect', CONTEXT, '--format', '{{.Endpoints.docker.Host}}']),
+    ctx.exec('node1', ['docker', 'context', 'ls', '--format', '{{.Name}} {{.Current}}']),
+    ctx.engine('remote-docker-engine').getContainer(NAME).inspect().catch(absent),
+    ctx.engine('node1').getContainer(NAME).inspect().catch(absent),
+  ]);
+  if (inspect.exitCode !== 0) return notYet('no-context', { expected, found: 'no context named remote on node1' });
+  const host = inspect.stdout.trim();
+  if (host !== HOST) return notYet('wrong-host', { expected, found: `context remote points to ${host || 'nothing'}` });
+  if (!remote) {
+    if (local) return notYet('on-node1', { expected, found: 'context-made exists on node1, not on remote-docker-engine' });
+    return notYet('no-container', { expected, found: 'no container named context-made on remote-docker-engine' });
+  }
+  if (!remote.State.Running) return notYet('not-running', { expected, found: `context-made is ${remote.State.Status}` });
+  if (list.exitCode !== 0) throw new Error(`docker context ls failed on node1: ${list.stderr.trim()}`);
+  const current = list.stdout.split('\n').find((l) => l.endsWith(' true'))?.split(' ')[0];
+  if (current !== 'default') return notYet('still-remote', { expected, found: `node1's CLI uses the context ${current ?? '?'}` });
+  return passed({ found: `context remote → ${HOST}; context-made runs on remote-docker-engine; default in use` });
+});
