@@ -1,0 +1,96 @@
+/**
+ * Builds the CheckContext (checkApi.ts) of one check run from a sandbox: the nodes' inner
+ * engines through their filesystems, exec and TCP counts through the sandbox capability.
+ */
+import Docker from 'dockerode';
+import { NODE_NAMES, type NodeName } from '../common/api.ts';
+import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
+import { CHECK_TIMEOUT_MS, type CheckContext, type ExecOptions, type RegistryClient } from './checkApi.ts';
+
+/** curl's own deadline for one registry call, in seconds; well inside CHECK_TIMEOUT_MS. */
+const REGISTRY_CURL_MAX_SECONDS = 2;
+/** curl exit codes meaning "nothing (useful) answers there": 7 refused, 22 HTTP ≥ 400, 28 timeout, 52 empty reply, 56 reset. */
+const CURL_NO_ANSWER = new Set([7, 22, 28, 52, 56]);
+
+/**
+ * The inner engine's socket, seen through the node's root: the server runs as root on the host,
+ * and /proc/<pid>/root is the node's filesystem. /run, not /var/run: an absolute symlink
+ * (/var/run → /run) would resolve against the host's root, not the node's.
+ */
+export function nodeEngineSocket(pid: number): string {
+  return `/proc/${pid}/root/run/docker.sock`;
+}
+
+export function nodeEngine(pid: number, timeoutMs = CHECK_TIMEOUT_MS): Docker {
+  return new Docker({ socketPath: nodeEngineSocket(pid), timeout: timeoutMs });
+}
+
+export interface ContextOptions {
+  answer?: string;
+  signal: AbortSignal;
+  /** Epoch ms when the check's time is up; exec's default timeout is what is left. */
+  deadline: number;
+}
+
+export function createCheckContext(sandboxes: Sandboxes, sandbox: SandboxInfo, opts: ContextOptions): CheckContext {
+  const engines = new Map<NodeName, Docker>();
+  const node = (name: NodeName) => {
+    const n = sandbox.nodes[name];
+    if (!n) throw new Error(`sandbox ${sandbox.id} has no node ${name}`);
+    return n;
+  };
+  const exec = (name: NodeName, argv: string[], o: ExecOptions = {}) => {
+    node(name);
+    const left = Math.max(opts.deadline - Date.now(), 1);
+    return sandboxes.exec(sandbox.id, name, argv, { timeoutMs: o.timeoutMs ?? left, ...(o.stdin !== undefined && { stdin: o.stdin }) });
+  };
+  const nodes = Object.fromEntries(NODE_NAMES.map((n) => [n, { ip: sandbox.nodes[n]?.ip ?? '' }])) as Record<NodeName, { ip: string }>;
+  const answer = opts.answer?.trim();
+  return {
+    sandboxId: sandbox.id,
+    nodes,
+    answer: answer === '' ? undefined : answer,
+    signal: opts.signal,
+    engine(name) {
+      let e = engines.get(name);
+      if (!e) engines.set(name, (e = nodeEngine(node(name).pid)));
+      return e;
+    },
+    exec,
+    registry(name, port = 5000) {
+      return registryClient((path) => exec(name, ['curl', '-fsS', '--max-time', String(REGISTRY_CURL_MAX_SECONDS), `http://localhost:${port}${path}`]), `${name}:${port}`);
+    },
+    tcpConnects(from, to, port) {
+      return sandboxes.tcpConnects(sandbox.id, from, to, port);
+    },
+  };
+}
+
+type Get = (path: string) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+
+/** The registry v2 API over `curl` run inside the node (the host has no route into sandbox networks). */
+export function registryClient(get: Get, where: string): RegistryClient {
+  const json = async (path: string): Promise<unknown> => {
+    const r = await get(path);
+    if (CURL_NO_ANSWER.has(r.exitCode)) return undefined;
+    if (r.exitCode !== 0) throw new Error(`curl ${path} on ${where} failed (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`);
+    try {
+      return JSON.parse(r.stdout);
+    } catch {
+      throw new Error(`the registry on ${where} answered ${path} with something other than JSON: ${r.stdout.slice(0, 80)}`);
+    }
+  };
+  return {
+    async catalog() {
+      const body = (await json('/v2/_catalog')) as { repositories?: string[] | null } | undefined;
+      if (body === undefined) return undefined;
+      return body.repositories ?? [];
+    },
+    async tags(repo) {
+      if (!/^[a-z0-9][a-z0-9._/-]*$/.test(repo)) throw new TypeError(`registry.tags: "${repo}" is not a repository name (no host, no tag)`);
+      const body = (await json(`/v2/${repo}/tags/list`)) as { tags?: string[] | null } | undefined;
+      if (body === undefined) return undefined;
+      return body.tags ?? [];
+    },
+  };
+}
