@@ -3,15 +3,9 @@ import { defineCheck, notYet, passed } from '#check';
 const NAME = 'sleeper';
 const CMD = 'sleep 3600';
 
-/** dockerode rejects with statusCode 404 when there is no such container. */
-function absent(err: { statusCode?: number }): undefined {
-  if (err.statusCode === 404) return undefined;
-  throw err;
-}
-
 export default defineCheck(async (ctx) => {
   const expected = 'sleeper running sleep 3600 on node1';
-  const c = await ctx.engine('node1').getContainer(NAME).inspect().catch(absent);
+  const c = await ctx.container('node1', NAME);
   if (!c) return notYet('no-container', { expected, found: 'no container named sleeper on node1' });
   const cmd = [c.Path, ...c.Args].join(' ');
   if (cmd !== CMD) {

@@ -2,15 +2,9 @@ import { defineCheck, notYet, passed } from '#check';
 
 const NAME = 'sleeper';
 
-/** dockerode rejects with statusCode 404 when there is no such container. */
-function absent(err: { statusCode?: number }): undefined {
-  if (err.statusCode === 404) return undefined;
-  throw err;
-}
-
 export default defineCheck(async (ctx) => {
   const expected = 'the PID of sleeper\'s main process on node1';
-  const c = await ctx.engine('node1').getContainer(NAME).inspect().catch(absent);
+  const c = await ctx.container('node1', NAME);
   if (!c) return notYet('not-running', { expected, found: 'no container named sleeper on node1' });
   if (!c.State.Running || c.State.Pid <= 0) return notYet('not-running', { expected, found: `sleeper is ${c.State.Status}` });
   const answer = ctx.answer;

@@ -3,19 +3,13 @@ import { defineCheck, notYet, passed } from '#check';
 const NAME = 'registry';
 const PORT = '5000';
 
-/** dockerode rejects with statusCode 404 when there is no such container. */
-function absent(err: { statusCode?: number }): undefined {
-  if (err.statusCode === 404) return undefined;
-  throw err;
-}
-
 export default defineCheck(async (ctx) => {
   const expected = 'a registry on node1 answering on port 5000';
   const catalog = await ctx.registry('node1', Number(PORT)).catalog();
   if (catalog !== undefined) return passed({ found: `registry on node1:5000 with ${catalog.length} repositories` });
-  const reg = await ctx.engine('node1').getContainer(NAME).inspect().catch(absent);
+  const reg = await ctx.container('node1', NAME);
   if (!reg) {
-    const remote = await ctx.engine('remote-docker-engine').getContainer(NAME).inspect().catch(absent);
+    const remote = await ctx.container('remote-docker-engine', NAME);
     if (remote) return notYet('on-remote', { expected, found: 'registry exists on remote-docker-engine, not on node1' });
     return notYet('no-container', { expected, found: 'no container named registry on node1' });
   }

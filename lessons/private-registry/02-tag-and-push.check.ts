@@ -1,4 +1,4 @@
-import { defineCheck, normalizeRef, notYet, passed } from '#check';
+import { defineCheck, normalizeRef, notYet, passed, sameImage } from '#check';
 
 const REPO = 'my-image';
 const LOCAL = 'localhost:5000/my-image:latest';
@@ -14,7 +14,7 @@ export default defineCheck(async (ctx) => {
   const images = await ctx.engine('node1').listImages();
   const names = images.flatMap((i) => i.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
   if (names.includes(LOCAL)) return notYet('not-pushed', { expected, found: `${LOCAL} on node1; registry: ${catalog.join(', ') || 'empty'}` });
-  const hubName = names.find((t) => normalizeRef(t) === `docker.io/library/${REPO}:latest`);
+  const hubName = names.find((t) => sameImage(t, REPO));
   if (hubName) return notYet('no-host', { expected, found: `${hubName} on node1 (that is ${normalizeRef(hubName)}); registry: ${catalog.join(', ') || 'empty'}` });
   if (catalog.length > 0) return notYet('wrong-name', { expected, found: `registry has ${catalog.join(', ')}` });
   return notYet('not-tagged', { expected, found: `no ${LOCAL} on node1; registry is empty` });

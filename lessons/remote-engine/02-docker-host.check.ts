@@ -3,17 +3,11 @@ import { defineCheck, notYet, passed } from '#check';
 const NAME = 'env-made';
 const API_PORT = 2375;
 
-/** dockerode rejects with statusCode 404 when there is no such container. */
-function absent(err: { statusCode?: number }): undefined {
-  if (err.statusCode === 404) return undefined;
-  throw err;
-}
-
 export default defineCheck(async (ctx) => {
   const expected = 'env-made running on remote-docker-engine, started from node1 over TCP 2375';
   const [remote, local, connects] = await Promise.all([
-    ctx.engine('remote-docker-engine').getContainer(NAME).inspect().catch(absent),
-    ctx.engine('node1').getContainer(NAME).inspect().catch(absent),
+    ctx.container('remote-docker-engine', NAME),
+    ctx.container('node1', NAME),
     ctx.tcpConnects('node1', 'remote-docker-engine', API_PORT),
   ]);
   if (!remote) {

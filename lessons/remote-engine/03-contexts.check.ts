@@ -4,19 +4,13 @@ const CONTEXT = 'remote';
 const HOST = 'tcp://remote-docker-engine:2375';
 const NAME = 'context-made';
 
-/** dockerode rejects with statusCode 404 when there is no such container. */
-function absent(err: { statusCode?: number }): undefined {
-  if (err.statusCode === 404) return undefined;
-  throw err;
-}
-
 export default defineCheck(async (ctx) => {
   const expected = `context remote (${HOST}) on node1, context-made running on remote-docker-engine, and the default context in use`;
   const [inspect, list, remote, local] = await Promise.all([
     ctx.exec('node1', ['docker', 'context', 'inspect', CONTEXT, '--format', '{{.Endpoints.docker.Host}}']),
     ctx.exec('node1', ['docker', 'context', 'ls', '--format', '{{.Name}} {{.Current}}']),
-    ctx.engine('remote-docker-engine').getContainer(NAME).inspect().catch(absent),
-    ctx.engine('node1').getContainer(NAME).inspect().catch(absent),
+    ctx.container('remote-docker-engine', NAME),
+    ctx.container('node1', NAME),
   ]);
   if (inspect.exitCode !== 0) return notYet('no-context', { expected, found: 'no context named remote on node1' });
   const host = inspect.stdout.trim();

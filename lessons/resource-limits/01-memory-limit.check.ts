@@ -6,19 +6,13 @@ const WANTED_BYTES = 1000 * 1024 * 1024;
 /** cgroup v1 file first, then v2's; each container sees its own cgroup at /sys/fs/cgroup. */
 const READ_LIMIT = 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max';
 
-/** dockerode rejects with statusCode 404 when there is no such container. */
-function absent(err: { statusCode?: number }): undefined {
-  if (err.statusCode === 404) return undefined;
-  throw err;
-}
-
 function mib(bytes: number): string {
   return `${bytes} bytes (${+(bytes / 1024 / 1024).toFixed(2)} MiB)`;
 }
 
 export default defineCheck(async (ctx) => {
   const expected = `limited running with a memory limit of ${mib(WANTED_BYTES)}, in docker inspect and in its cgroup`;
-  const c = await ctx.engine('node1').getContainer(NAME).inspect().catch(absent);
+  const c = await ctx.container('node1', NAME);
   if (!c) return notYet('no-container', { expected, found: 'no container named limited on node1' });
   const memory = c.HostConfig.Memory ?? 0;
   if (memory === 0) return notYet('no-limit', { expected, found: 'limited has no memory limit' });

@@ -9,15 +9,9 @@ const DEFAULT_PERIOD_US = 100_000;
 /** cgroup v1's quota and period files, else v2's cpu.max ("quota period"). */
 const READ_QUOTA = 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max';
 
-/** dockerode rejects with statusCode 404 when there is no such container. */
-function absent(err: { statusCode?: number }): undefined {
-  if (err.statusCode === 404) return undefined;
-  throw err;
-}
-
 export default defineCheck(async (ctx) => {
   const expected = 'spinner running with a limit of half a CPU (--cpus=.5), in docker inspect and in its cgroup';
-  const c = await ctx.engine('node1').getContainer(NAME).inspect().catch(absent);
+  const c = await ctx.container('node1', NAME);
   if (!c) return notYet('no-container', { expected, found: 'no container named spinner on node1' });
   const hc = c.HostConfig;
   // --cpus=.5 and --cpu-quota=50000 --cpu-period=100000 set the same limit.

@@ -6,15 +6,9 @@ const HOG_BYTES = 100 * 1000 * 1000;
 /** 128 + 9: killed by SIGKILL, which is how the OOM killer ends a process. */
 const SIGKILL_EXIT = 137;
 
-/** dockerode rejects with statusCode 404 when there is no such container. */
-function absent(err: { statusCode?: number }): undefined {
-  if (err.statusCode === 404) return undefined;
-  throw err;
-}
-
 export default defineCheck(async (ctx) => {
   const expected = 'hog OOM-killed: State.OOMKilled true, exit code 137';
-  const c = await ctx.engine('node1').getContainer(NAME).inspect().catch(absent);
+  const c = await ctx.container('node1', NAME);
   if (!c) return notYet('no-container', { expected, found: 'no container named hog on node1' });
   if (c.State.Running) return notYet('still-running', { expected, found: 'hog is still running' });
   const found = `hog: OOMKilled ${c.State.OOMKilled}, exit code ${c.State.ExitCode}, memory limit ${c.HostConfig.Memory ?? 0} bytes`;

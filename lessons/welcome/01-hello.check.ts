@@ -1,12 +1,6 @@
-import { defineCheck, notYet, passed } from '#check';
+import { containerName, defineCheck, notYet, passed } from '#check';
 
 const NAME = 'hello';
-
-/** dockerode rejects with statusCode 404 when there is no such container. */
-function absent(err: { statusCode?: number }): undefined {
-  if (err.statusCode === 404) return undefined;
-  throw err;
-}
 
 /**
  * The text of a non-TTY container's logs. The engine frames each chunk with an 8-byte header
@@ -27,14 +21,14 @@ function logText(buf: Buffer): string {
 export default defineCheck(async (ctx) => {
   const expected = 'a container named hello on node1 that printed hello and exited with 0';
   const node1 = ctx.engine('node1');
-  const hello = await node1.getContainer(NAME).inspect().catch(absent);
+  const hello = await ctx.container('node1', NAME);
   if (!hello) {
-    const remote = await ctx.engine('remote-docker-engine').getContainer(NAME).inspect().catch(absent);
+    const remote = await ctx.container('remote-docker-engine', NAME);
     if (remote) return notYet('on-remote', { expected, found: 'hello exists on remote-docker-engine, not on node1' });
     const all = await node1.listContainers({ all: true });
     const unnamed = all.find((c) => c.Image.startsWith('busybox') && c.Command.includes('echo hello'));
     if (unnamed) {
-      return notYet('no-name', { expected, found: `a busybox container named ${unnamed.Names[0]?.replace(/^\//, '') ?? '?'}` });
+      return notYet('no-name', { expected, found: `a busybox container named ${containerName(unnamed)}` });
     }
     return notYet('no-container', { expected, found: 'no container named hello on node1' });
   }

@@ -1,33 +1,19 @@
-import { defineCheck, normalizeRef, notYet, passed } from '#check';
+import { defineCheck, notYet, passed, sameImage } from '#check';
 
 const NAME = 'web';
 const IMAGE = 'docker.io/library/nginx:latest';
 
-/** dockerode rejects with statusCode 404 when there is no such container. */
-function absent(err: { statusCode?: number }): undefined {
-  if (err.statusCode === 404) return undefined;
-  throw err;
-}
-
-function sameImage(ref: string): boolean {
-  try {
-    return normalizeRef(ref) === IMAGE;
-  } catch {
-    return false;
-  }
-}
-
 export default defineCheck(async (ctx) => {
   const expected = 'web running from nginx on remote-docker-engine, and no web on node1';
   const [remote, local] = await Promise.all([
-    ctx.engine('remote-docker-engine').getContainer(NAME).inspect().catch(absent),
-    ctx.engine('node1').getContainer(NAME).inspect().catch(absent),
+    ctx.container('remote-docker-engine', NAME),
+    ctx.container('node1', NAME),
   ]);
   if (!remote) {
     if (local) return notYet('on-node1', { expected, found: 'web exists on node1 only' });
     return notYet('no-container', { expected, found: 'no container named web on remote-docker-engine' });
   }
-  if (!sameImage(remote.Config.Image)) return notYet('wrong-image', { expected, found: `web on remote-docker-engine runs ${remote.Config.Image}` });
+  if (!sameImage(remote.Config.Image, IMAGE)) return notYet('wrong-image', { expected, found: `web on remote-docker-engine runs ${remote.Config.Image}` });
   if (!remote.State.Running) return notYet('not-running', { expected, found: `web on remote-docker-engine is ${remote.State.Status}` });
   if (local) return notYet('also-on-node1', { expected, found: 'web runs on remote-docker-engine and also exists on node1' });
   return passed({ found: 'web (nginx) running on remote-docker-engine only' });

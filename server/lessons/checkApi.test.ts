@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHECK_TIMEOUT_MS, defineCheck, isCheck, normalizeRef, notYet, passed } from './checkApi.ts';
+import { CHECK_TIMEOUT_MS, containerName, defineCheck, isCheck, normalizeRef, notYet, passed, sameImage } from './checkApi.ts';
 
 const DIGEST = 'sha256:' + 'a'.repeat(64);
 
@@ -50,5 +50,39 @@ describe('outcomes', () => {
 
   it('gives checks 5 s', () => {
     expect(CHECK_TIMEOUT_MS).toBe(5_000);
+  });
+});
+
+describe('sameImage', () => {
+  it('compares both references written in full', () => {
+    expect(sameImage('nginx', 'docker.io/library/nginx:latest')).toBe(true);
+    expect(sameImage('docker.io/library/nginx:latest', 'nginx')).toBe(true);
+    expect(sameImage('library/nginx:latest', 'nginx:latest')).toBe(true);
+    expect(sameImage('localhost:5000/a', 'localhost:5000/a:latest')).toBe(true);
+    expect(sameImage('nginx:1.25', 'nginx')).toBe(false);
+    expect(sameImage('localhost:5000/nginx', 'nginx')).toBe(false);
+    expect(sameImage('busybox', 'nginx')).toBe(false);
+  });
+
+  it('says false for engine data that is not a reference', () => {
+    expect(sameImage('sha256:' + 'a'.repeat(64), 'nginx')).toBe(false);
+    expect(sameImage('<none>:<none>', 'nginx')).toBe(false);
+    expect(sameImage('', 'nginx')).toBe(false);
+  });
+
+  it('throws when the expected image is not a reference (a mistake in the check)', () => {
+    expect(() => sameImage('nginx', 'Nginx')).toThrow(/is not an image reference/);
+  });
+});
+
+describe('containerName', () => {
+  it('drops the leading slash of the first name', () => {
+    expect(containerName({ Names: ['/web'] })).toBe('web');
+    expect(containerName({ Names: ['/a', '/b/alias'] })).toBe('a');
+  });
+
+  it('says ? when there is no name', () => {
+    expect(containerName({ Names: [] })).toBe('?');
+    expect(containerName({})).toBe('?');
   });
 });

@@ -77,6 +77,22 @@ export interface CheckContext {
    */
   engine(node: NodeName): Docker;
   /**
+   * One container of that node's engine, as `docker inspect` shows it. For "is it there, and how does
+   * it run": `const site = await ctx.container('node1', 'site'); if (!site) return notYet('no-container', …)`.
+   * @param name the container's name (or id), e.g. `site`.
+   * @returns undefined when the engine has no such container (its 404).
+   * @throws Error (rejects) when the node's engine does not answer or answers with another error.
+   */
+  container(node: NodeName, name: string): Promise<Docker.ContainerInspectInfo | undefined>;
+  /**
+   * One image of that node's engine, as `docker image inspect` shows it: all its RepoTags and
+   * RepoDigests (listImages with a `reference` filter trims RepoDigests down to the pattern).
+   * @param ref a reference or an image id, e.g. `localhost:5000/my-image:latest`.
+   * @returns undefined when the engine has no such image (its 404).
+   * @throws Error (rejects) when the node's engine does not answer or answers with another error.
+   */
+  image(node: NodeName, ref: string): Promise<Docker.ImageInspectInfo | undefined>;
+  /**
    * Runs a command in the node as root, outside the learner's terminal.
    * @param argv the program and its arguments, e.g. `['docker', 'info', '--format', '{{.ServerVersion}}']`; no shell unless you run `sh -c`.
    * @returns the exit code and output; a non-zero exit is a value, not an exception.
@@ -205,4 +221,29 @@ export function normalizeRef(ref: string): string {
   if (domain === DEFAULT_DOMAIN && parts.length === 1) path = OFFICIAL_PREFIX + path;
   if (!tag && !digest) tag = 'latest';
   return `${domain}/${path}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
+}
+
+/**
+ * Whether the engine's `ref` names the image `expected`, both written in full (normalizeRef):
+ * `sameImage('nginx', 'docker.io/library/nginx:latest')` and `sameImage('nginx:latest', 'nginx')` are true.
+ * Made for engine data (Config.Image, listContainers' Image): a `ref` that is not a reference, such as
+ * an image id or `<none>:<none>`, is not the same image (false), never an error.
+ * @throws TypeError when `expected` is not an image reference: that is a mistake in the check.
+ */
+export function sameImage(ref: string, expected: string): boolean {
+  const wanted = normalizeRef(expected);
+  try {
+    return normalizeRef(ref) === wanted;
+  } catch {
+    // Engine data that is not a reference (an id, <none>:<none>) names no image by that name.
+    return false;
+  }
+}
+
+/**
+ * A container's name the way the learner typed it, from a listContainers entry: `/web` → `web`.
+ * @returns `?` when the entry has no name (the engine always gives one; this keeps messages whole).
+ */
+export function containerName(c: { Names?: string[] }): string {
+  return c.Names?.[0]?.replace(/^\//, '') ?? '?';
 }

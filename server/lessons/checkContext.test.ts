@@ -1,5 +1,40 @@
-import { describe, expect, it } from 'vitest';
-import { nodeEngineSocket, registryClient } from './checkContext.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
+import { createCheckContext, nodeEngineSocket, registryClient, unlessNotFound } from './checkContext.ts';
+
+/** What the fake engines answer: container or image name → inspect result, or an error to reject with. */
+const engineState = vi.hoisted(() => ({
+  objects: new Map<string, unknown>(),
+  sockets: [] as string[],
+}));
+
+/** The node engines are dockerode clients on a socket in the node; a fake stands in for them here. */
+vi.mock('dockerode', () => {
+  const inspect = (key: string) => async () => {
+    const v = engineState.objects.get(key);
+    if (v instanceof Error) throw v;
+    if (v === undefined) throw Object.assign(new Error(`(HTTP code 404) no such object - ${key}`), { statusCode: 404 });
+    return v;
+  };
+  class FakeDocker {
+    readonly socketPath: string;
+    constructor(opts: { socketPath: string }) {
+      this.socketPath = opts.socketPath;
+      engineState.sockets.push(opts.socketPath);
+    }
+    getContainer(name: string) {
+      return { inspect: inspect(`${this.socketPath} container ${name}`) };
+    }
+    getImage(ref: string) {
+      return { inspect: inspect(`${this.socketPath} image ${ref}`) };
+    }
+  }
+  return { default: FakeDocker };
+});
+
+function httpError(statusCode: number): Error {
+  return Object.assign(new Error(`(HTTP code ${statusCode})`), { statusCode });
+}
 
 function fakeGet(answers: Record<string, { exitCode: number; stdout?: string; stderr?: string }>) {
   const calls: string[] = [];
@@ -50,5 +85,61 @@ describe('registryClient', () => {
 describe('nodeEngineSocket', () => {
   it('goes through the node root to /run, not /var/run', () => {
     expect(nodeEngineSocket(1234)).toBe('/proc/1234/root/run/docker.sock');
+  });
+});
+
+describe('unlessNotFound', () => {
+  it('passes on what was found', async () => {
+    expect(await unlessNotFound(Promise.resolve({ Id: 'abc' }))).toEqual({ Id: 'abc' });
+  });
+
+  it('turns the engine\'s 404 into undefined', async () => {
+    expect(await unlessNotFound(Promise.reject(httpError(404)))).toBeUndefined();
+  });
+
+  it('rejects on any other failure', async () => {
+    await expect(unlessNotFound(Promise.reject(httpError(500)))).rejects.toThrow('HTTP code 500');
+    await expect(unlessNotFound(Promise.reject(new Error('connect ENOENT /proc/1/root/run/docker.sock')))).rejects.toThrow(/ENOENT/);
+    await expect(unlessNotFound(Promise.reject(null))).rejects.toBeNull();
+  });
+});
+
+describe('createCheckContext: container and image', () => {
+  const node = (name: 'node1' | 'remote-docker-engine', pid: number) => ({ name, container: `shiplab-t-${name}`, containerId: name, ip: '10.0.0.2', pid });
+  const sandbox = { id: 't', nodes: { node1: node('node1', 101), 'remote-docker-engine': node('remote-docker-engine', 202) } } as SandboxInfo;
+  const ctx = () => createCheckContext({} as Sandboxes, sandbox, { signal: new AbortController().signal, deadline: Date.now() + 5_000 });
+  const node1 = nodeEngineSocket(101);
+  const remote = nodeEngineSocket(202);
+
+  beforeEach(() => {
+    engineState.objects.clear();
+    engineState.sockets.length = 0;
+  });
+
+  it('inspects a container on the node asked for, undefined when it is missing', async () => {
+    engineState.objects.set(`${remote} container web`, { Name: '/web' });
+    const c = ctx();
+    expect(await c.container('remote-docker-engine', 'web')).toEqual({ Name: '/web' });
+    expect(await c.container('node1', 'web')).toBeUndefined();
+  });
+
+  it('inspects an image the same way', async () => {
+    engineState.objects.set(`${node1} image localhost:5000/a:latest`, { Id: 'sha256:1' });
+    const c = ctx();
+    expect(await c.image('node1', 'localhost:5000/a:latest')).toEqual({ Id: 'sha256:1' });
+    expect(await c.image('remote-docker-engine', 'localhost:5000/a:latest')).toBeUndefined();
+  });
+
+  it('rejects when the engine fails otherwise', async () => {
+    engineState.objects.set(`${node1} container site`, httpError(500));
+    await expect(ctx().container('node1', 'site')).rejects.toThrow('HTTP code 500');
+  });
+
+  it('reuses one engine client per node', async () => {
+    const c = ctx();
+    await c.container('node1', 'a');
+    await c.image('node1', 'b');
+    expect(c.engine('node1')).toBe(c.engine('node1'));
+    expect(engineState.sockets).toEqual([node1]);
   });
 });

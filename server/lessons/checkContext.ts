@@ -44,6 +44,11 @@ export function createCheckContext(sandboxes: Sandboxes, sandbox: SandboxInfo, o
     const left = Math.max(opts.deadline - Date.now(), 1);
     return sandboxes.exec(sandbox.id, name, argv, { timeoutMs: o.timeoutMs ?? left, ...(o.stdin !== undefined && { stdin: o.stdin }) });
   };
+  const engine = (name: NodeName) => {
+    let e = engines.get(name);
+    if (!e) engines.set(name, (e = nodeEngine(node(name).pid)));
+    return e;
+  };
   const nodes = Object.fromEntries(NODE_NAMES.map((n) => [n, { ip: sandbox.nodes[n]?.ip ?? '' }])) as Record<NodeName, { ip: string }>;
   const answer = opts.answer?.trim();
   return {
@@ -51,10 +56,12 @@ export function createCheckContext(sandboxes: Sandboxes, sandbox: SandboxInfo, o
     nodes,
     answer: answer === '' ? undefined : answer,
     signal: opts.signal,
-    engine(name) {
-      let e = engines.get(name);
-      if (!e) engines.set(name, (e = nodeEngine(node(name).pid)));
-      return e;
+    engine,
+    container(name, container) {
+      return unlessNotFound(engine(name).getContainer(container).inspect());
+    },
+    image(name, ref) {
+      return unlessNotFound(engine(name).getImage(ref).inspect());
     },
     exec,
     registry(name, port = 5000) {
@@ -64,6 +71,19 @@ export function createCheckContext(sandboxes: Sandboxes, sandbox: SandboxInfo, o
       return sandboxes.tcpConnects(sandbox.id, from, to, port);
     },
   };
+}
+
+/**
+ * What an engine lookup found: dockerode rejects with statusCode 404 when the engine has no such
+ * container or image, and here that answer is undefined. Any other failure (engine gone, 500) rejects.
+ */
+export async function unlessNotFound<T>(lookup: Promise<T>): Promise<T | undefined> {
+  try {
+    return await lookup;
+  } catch (err) {
+    if (typeof err === 'object' && err !== null && (err as { statusCode?: unknown }).statusCode === 404) return undefined;
+    throw err;
+  }
 }
 
 type Get = (path: string) => Promise<{ exitCode: number; stdout: string; stderr: string }>;

@@ -2,7 +2,7 @@
  * The parsed form of a lesson folder (docs/lesson-format.md). format.ts builds it; render.ts,
  * the runner, the service and the validator read it. Plain data: no functions, no HTML.
  */
-import type { NodeName } from '../common/api.ts';
+import type { LessonSummary, NodeName } from '../common/api.ts';
 
 /** One problem in a lesson's files, located for the author. */
 export interface LessonProblem {
@@ -64,15 +64,11 @@ export interface Step {
   blocks: RunnableBlock[];
 }
 
-export interface LessonMeta {
-  title: string;
-  summary: string;
-  minutes: number;
-  nodes: NodeName[];
-  prerequisites: string[];
-  order: number;
-  next?: string;
-}
+/**
+ * lesson.md's front matter: what the lesson list shows (LessonSummary in server/common/api.ts),
+ * less what the server derives (the folder's id, the step count, the error of a broken lesson).
+ */
+export type LessonMeta = Omit<LessonSummary, 'id' | 'steps' | 'error'>;
 
 export interface Lesson {
   /** The folder name. */
