@@ -49,10 +49,11 @@ function ruleArgs(sandboxId: string, p: TracePair): string[] {
 
 export async function addTrace(sandboxId: string, pairs: TracePair[]): Promise<void> {
   await ensureChain();
-  for (const p of pairs) {
-    const r = await ipt(['-A', TRACE_CHAIN, ...ruleArgs(sandboxId, p)]);
-    if (r.code !== 0) throw new Error(`cannot add trace rule: ${r.stderr.trim()}`);
-  }
+  // One iptables-restore for all rules: each separate iptables call costs ~40 ms with the nft
+  // backend, and this is on the path of every sandbox create.
+  const lines = ['*filter', ...pairs.map((p) => ['-A', TRACE_CHAIN, ...ruleArgs(sandboxId, p)].join(' ')), 'COMMIT', ''];
+  const r = await run('iptables-restore', ['-w', '5', '--noflush'], { input: lines.join('\n') });
+  if (r.code !== 0) throw new Error(`cannot add trace rules: ${r.stderr.trim()}`);
 }
 
 interface Counted {

@@ -137,17 +137,15 @@ export class SandboxManager implements Sandboxes {
     // for registry-1.docker.io before the mirror) fail at once instead of timing out for 10 s.
     fs.writeFileSync(resolv, 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n');
 
-    progress('limits', 10);
+    progress('storage', 10);
     createParentCgroup(id, this.limits);
-
-    progress('storage', 15);
-    await Promise.all(NODE_NAMES.map((n) => createStore(storePaths(dir, n), this.limits.storeBytes)));
-
-    progress('mirror', 25);
-    await this.docker.getNetwork(networkName(id)).connect({
-      Container: MIRROR_CONTAINER,
-      EndpointConfig: { IPAMConfig: { IPv4Address: addrs.mirror } },
-    });
+    await Promise.all([
+      ...NODE_NAMES.map((n) => createStore(storePaths(dir, n), this.limits.storeBytes)),
+      this.docker.getNetwork(networkName(id)).connect({
+        Container: MIRROR_CONTAINER,
+        EndpointConfig: { IPAMConfig: { IPv4Address: addrs.mirror } },
+      }),
+    ]);
 
     progress('nodes', 35);
     this.seccomp ??= nodeSeccompProfile();
@@ -157,7 +155,7 @@ export class SandboxManager implements Sandboxes {
     );
     const nodeMap = Object.fromEntries(nodes.map((n) => [n.name, n])) as Record<NodeName, NodeInfo>;
 
-    progress('tracing', 45);
+    progress('engines', 50);
     const pairs: TracePair[] = [];
     for (const from of NODE_NAMES) {
       for (const to of NODE_NAMES) {
@@ -165,17 +163,17 @@ export class SandboxManager implements Sandboxes {
         for (const port of TRACED_PORTS) pairs.push({ from, fromIp: ips[from], to, toIp: ips[to], port });
       }
     }
-    await addTrace(id, pairs);
-
-    progress('engines', 50);
     let readyCount = 0;
-    await Promise.all(
-      nodes.map(async (n) => {
+    // Tracing starts while the engines boot: no connection between the nodes can happen before
+    // their engines answer, and the learner gets no terminal before that.
+    await Promise.all([
+      addTrace(id, pairs),
+      ...nodes.map(async (n) => {
         await this.waitForEngine(n);
         readyCount++;
         progress('engines', 50 + readyCount * 25);
       }),
-    );
+    ]);
     return { id, owner, createdAt, expiresAt, network: networkName(id), subnet: addrs.subnet, nodes: nodeMap };
   }
 
