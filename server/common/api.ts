@@ -99,6 +99,14 @@ export type ServerEvent =
   | { type: 'check'; lesson: string; step: number; result: CheckResult; auto: boolean }
   | { type: 'progress'; progress: Progress };
 
+/** POST /api/session answers with the learner it found (cookie) or created. */
+export interface SessionInfo {
+  learner: string;
+  /** The lesson whose sandbox the learner started last. */
+  lesson?: string;
+  progress: Progress;
+}
+
 export interface ApiError {
   error: string;
 }

@@ -1,0 +1,208 @@
+/**
+ * Each learner's one sandbox as the page sees it: starting (with progress), ready (with its
+ * expiry), expired or failed. While a sandbox is ready, the lesson's autocheck watches it and
+ * pushes results as SSE `check` events. After a server restart, sandboxes are found again by
+ * their owner (SandboxInfo.owner is the learner id).
+ */
+import type { NodeName, SandboxStatus, ServerEvent } from '../common/api.ts';
+import { isNodeName } from '../common/api.ts';
+import type { Disposable } from '../core/disposable.ts';
+import { DisposableStore } from '../core/disposable.ts';
+import type { Logger } from '../core/log.ts';
+import type { LessonService } from '../lessons/types.ts';
+import type { DestroyReason, SandboxInfo, Sandboxes } from '../sandbox/types.ts';
+import type { SessionStore } from './sessionStore.ts';
+
+interface Entry {
+  learner: string;
+  lesson: string;
+  state: 'starting' | 'ready' | 'expired' | 'failed';
+  info?: SandboxInfo;
+  progress?: { phase: string; percent: number };
+  error?: string;
+  /** DELETE arrived while starting: remove the sandbox as soon as it exists. */
+  cancelled?: boolean;
+  watch?: Disposable;
+}
+
+export interface LearnerSandboxesOptions {
+  sandboxes: Sandboxes;
+  lessons: LessonService;
+  store: SessionStore;
+  publish: (learner: string, event: ServerEvent) => void;
+  log: Logger;
+}
+
+const DESTROYED_MESSAGES: Record<DestroyReason, string> = {
+  requested: 'The sandbox was removed.',
+  expired: 'The sandbox reached its time limit and was removed. Start a new one to continue.',
+  idle: 'The sandbox was removed after a long time without activity. Start a new one to continue.',
+  broken: 'The sandbox stopped working and was removed. Start a new one to continue.',
+  shutdown: 'The server removed the sandbox while shutting down. Start a new one to continue.',
+};
+
+export class LearnerSandboxes implements Disposable {
+  private readonly _store = new DisposableStore();
+  private readonly _entries = new Map<string, Entry>();
+  private readonly _o: LearnerSandboxesOptions;
+
+  constructor(opts: LearnerSandboxesOptions) {
+    this._o = opts;
+    this._store.add(opts.sandboxes.onDestroyed((e) => this._onDestroyed(e.id, e.reason)));
+  }
+
+  /** Finds the sandboxes that survived a server restart and gives them back to their learners. */
+  adopt(): void {
+    for (const info of this._o.sandboxes.list()) {
+      const learner = this._o.store.get(info.owner);
+      if (!learner || this._entries.has(learner.id)) continue;
+      const lesson = learner.lesson && this._o.lessons.view(learner.lesson) ? learner.lesson : undefined;
+      const entry: Entry = { learner: learner.id, lesson: lesson ?? '', state: 'ready', info };
+      this._entries.set(learner.id, entry);
+      if (lesson) this._startWatch(entry);
+      this._o.log.info('adopted a sandbox after restart', { learner: learner.id, sandbox: info.id, lesson });
+    }
+  }
+
+  status(learner: string): SandboxStatus {
+    const e = this._entries.get(learner);
+    if (!e) return { state: 'none', nodes: [] };
+    if (e.state === 'ready' && e.info && !this._o.sandboxes.get(e.info.id)) {
+      // Gone without an onDestroyed we saw (e.g. removed while we restarted).
+      this._markGone(e, 'expired');
+    }
+    const nodes = e.info ? (Object.keys(e.info.nodes).filter(isNodeName) as NodeName[]) : [];
+    return {
+      state: e.state,
+      id: e.info?.id,
+      lesson: e.lesson || undefined,
+      progress: e.state === 'starting' ? e.progress : undefined,
+      expiresAt: e.state === 'ready' ? e.info?.expiresAt : undefined,
+      nodes: e.state === 'ready' ? nodes : [],
+      error: e.error,
+    };
+  }
+
+  /** The learner's sandbox when it is ready to use, else undefined. */
+  ready(learner: string): SandboxInfo | undefined {
+    const e = this._entries.get(learner);
+    if (e?.state !== 'ready' || !e.info) return undefined;
+    return this._o.sandboxes.get(e.info.id) ? e.info : undefined;
+  }
+
+  /** Starts the learner's sandbox for `lesson` (or switches the running one to it) and returns
+   * the status at once; progress and readiness follow as SSE `sandbox` events. */
+  start(learner: string, lesson: string): SandboxStatus {
+    this._o.store.setLesson(learner, lesson);
+    const e = this._entries.get(learner);
+    if (e && (e.state === 'starting' || (e.state === 'ready' && this.ready(learner)))) {
+      if (e.lesson !== lesson) {
+        e.lesson = lesson;
+        if (e.state === 'ready') this._startWatch(e);
+        this._emit(e);
+      }
+      return this.status(learner);
+    }
+    const entry: Entry = { learner, lesson, state: 'starting', progress: { phase: 'queued', percent: 0 } };
+    this._entries.set(learner, entry);
+    void this._create(entry);
+    return this.status(learner);
+  }
+
+  /** Removes the learner's sandbox (and its terminals, via onDestroyed). */
+  async stop(learner: string): Promise<void> {
+    const e = this._entries.get(learner);
+    if (!e) return;
+    if (e.state === 'starting') {
+      e.cancelled = true;
+      this._entries.delete(learner);
+      this._o.publish(learner, { type: 'sandbox', status: { state: 'none', nodes: [] } });
+      return;
+    }
+    this._entries.delete(learner);
+    await e.watch?.dispose();
+    if (e.info && this._o.sandboxes.get(e.info.id)) await this._o.sandboxes.destroy(e.info.id, 'requested');
+    this._o.publish(learner, { type: 'sandbox', status: { state: 'none', nodes: [] } });
+  }
+
+  /** Stops watching; sandboxes stay for the next server to adopt. */
+  async dispose(): Promise<void> {
+    for (const e of this._entries.values()) await e.watch?.dispose();
+    await this._store.dispose();
+  }
+
+  private async _create(entry: Entry): Promise<void> {
+    const log = this._o.log;
+    try {
+      const info = await this._o.sandboxes.create(entry.learner, (p) => {
+        if (this._entries.get(entry.learner) !== entry) return;
+        entry.progress = { phase: p.phase, percent: Math.max(0, Math.min(100, Math.round(p.percent))) };
+        this._emit(entry);
+      });
+      if (entry.cancelled || this._entries.get(entry.learner) !== entry || this._store.isDisposed) {
+        await this._o.sandboxes.destroy(info.id, 'requested');
+        return;
+      }
+      entry.info = info;
+      entry.state = 'ready';
+      entry.progress = undefined;
+      log.info('sandbox ready', { learner: entry.learner, sandbox: info.id });
+      this._startWatch(entry);
+      this._emit(entry);
+    } catch (err) {
+      if (this._entries.get(entry.learner) !== entry) return;
+      entry.state = 'failed';
+      entry.error = `The sandbox could not start: ${err instanceof Error ? err.message : String(err)}`;
+      log.error('sandbox failed to start', { learner: entry.learner, error: entry.error });
+      this._emit(entry);
+    }
+  }
+
+  private _startWatch(entry: Entry): void {
+    void entry.watch?.dispose();
+    entry.watch = undefined;
+    const info = entry.info;
+    if (!info || !entry.lesson || !this._o.lessons.view(entry.lesson)) return;
+    const lesson = entry.lesson;
+    const learner = entry.learner;
+    try {
+      entry.watch = this._o.lessons.watch(
+        lesson,
+        info,
+        () => this._o.store.get(learner)?.progress[lesson] ?? [],
+        (step, result) => {
+          if (this._entries.get(learner) !== entry || entry.lesson !== lesson) return;
+          this._o.publish(learner, { type: 'check', lesson, step, result, auto: true });
+          if (result.passed && this._o.store.markPassed(learner, lesson, step)) {
+            this._o.publish(learner, { type: 'progress', progress: this._o.store.get(learner)?.progress ?? {} });
+          }
+        },
+      );
+    } catch (err) {
+      this._o.log.error('autocheck could not start', { lesson, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private _onDestroyed(id: string, reason: DestroyReason): void {
+    for (const e of this._entries.values()) {
+      if (e.info?.id === id) this._markGone(e, reason);
+    }
+  }
+
+  private _markGone(e: Entry, reason: DestroyReason): void {
+    void e.watch?.dispose();
+    e.watch = undefined;
+    if (reason === 'requested') {
+      this._entries.delete(e.learner);
+      this._o.publish(e.learner, { type: 'sandbox', status: { state: 'none', nodes: [] } });
+      return;
+    }
+    e.state = reason === 'broken' ? 'failed' : 'expired';
+    e.error = DESTROYED_MESSAGES[reason];
+    this._emit(e);
+  }
+
+  private _emit(e: Entry): void {
+    this._o.publish(e.learner, { type: 'sandbox', status: this.status(e.learner) });
+  }
+}

@@ -1,0 +1,149 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CloseCode } from '../common/api.ts';
+import { decode, frames, isFrameError, type Frame } from '../common/frames.ts';
+import { AckCounter, HIGH_WATERMARK_BYTES } from '../common/flowControl.ts';
+import { logger } from '../core/log.ts';
+import type { SandboxInfo } from '../sandbox/types.ts';
+import { localNodeShell, markedHostPids } from './nodeShell.ts';
+import { TerminalSession, type TerminalSocket } from './terminalSession.ts';
+
+const sandbox = { id: 'unit', owner: 'learner', nodes: {} } as unknown as SandboxInfo;
+const log = logger('test');
+
+/** A socket that decodes what the session sends and acks like a browser. */
+class FakeSocket implements TerminalSocket {
+  received: Frame[] = [];
+  text = '';
+  closed: { code: number; reason: string } | undefined;
+  bufferedAmount = 0;
+  autoAck = true;
+  private readonly _acks = new AckCounter();
+  constructor(private readonly _session: () => TerminalSession) {}
+  send(b: Uint8Array) {
+    const f = decode(b);
+    if (isFrameError(f)) throw new Error(f.error);
+    this.received.push(f);
+    if (f.type === 'output' || f.type === 'snapshot') this.text += new TextDecoder().decode(f.data);
+    if (f.type === 'output' && this.autoAck) {
+      // Like a browser: ack after "rendering", asynchronously.
+      setTimeout(() => {
+        const n = this._acks.rendered(f.data.length);
+        if (n) this._session().ack(n);
+      }, 1);
+    }
+  }
+  close(code: number, reason: string) {
+    this.closed ??= { code, reason };
+  }
+}
+
+async function until(what: string, fn: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const sessions: TerminalSession[] = [];
+function open(graceMs = 60_000): TerminalSession {
+  const s = new TerminalSession({ sandbox, node: 'node1', shell: localNodeShell(), graceMs, log });
+  sessions.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  for (const s of sessions.splice(0)) await s.end({ code: CloseCode.Ended, reason: 'test over', inNode: true });
+});
+
+// Real shells on a shared machine: generous per-test time.
+describe('TerminalSession (local bash)', { timeout: 30_000 }, () => {
+  it('sends a snapshot on attach, then live output', async () => {
+    const s = open();
+    const sock = new FakeSocket(() => s);
+    s.attach(sock);
+    await until('snapshot', () => sock.received.some((f) => f.type === 'snapshot'));
+    expect(sock.received[0]!.type).toBe('snapshot');
+    s.input(new TextEncoder().encode('echo he""llo\r'));
+    await until('echo output', () => sock.text.includes('hello'));
+  });
+
+  it('restores the screen for a new socket and replaces the old one', async () => {
+    const s = open();
+    const a = new FakeSocket(() => s);
+    s.attach(a);
+    s.input(new TextEncoder().encode('echo mark-$((6*7))\r'));
+    await until('output', () => a.text.includes('mark-42'));
+    const b = new FakeSocket(() => s);
+    s.attach(b);
+    expect(a.closed?.code).toBe(CloseCode.Replaced);
+    await until('snapshot', () => b.received.some((f) => f.type === 'snapshot'));
+    expect(b.text).toContain('mark-42');
+  });
+
+  it('keeps unacked output under the high watermark and stops `yes` with Ctrl-C', async () => {
+    const s = open();
+    const sock = new FakeSocket(() => s);
+    s.attach(sock);
+    s.input(new TextEncoder().encode('yes\r'));
+    await until('flood', () => s.stats.bytesOut > 4 * HIGH_WATERMARK_BYTES);
+    // A stalled client: no acks; the pty must pause with at most HIGH in flight.
+    sock.autoAck = false;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.stats.ptyPaused).toBe(true);
+    expect(s.stats.unacked).toBeLessThanOrEqual(HIGH_WATERMARK_BYTES);
+    expect(s.stats.maxUnacked).toBeLessThanOrEqual(HIGH_WATERMARK_BYTES);
+    sock.autoAck = true;
+    s.ack(s.stats.unacked);
+    s.input(frames.input('\x03').subarray(1));
+    const before = sock.text.length;
+    await until('prompt after Ctrl-C', () => /root@node1:~# $/.test(sock.text.slice(before).replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '')));
+  });
+
+  it('skips to a snapshot when Ctrl-C interrupts a flood', async () => {
+    const s = open();
+    const sock = new FakeSocket(() => s);
+    s.attach(sock);
+    await until('prompt', () => /root@node1:~# $/.test(s.screenText().split('\n')[0] ?? ''));
+    s.input(new TextEncoder().encode('yes\r'));
+    await until('flood', () => s.stats.bytesOut > 2 * HIGH_WATERMARK_BYTES);
+    sock.autoAck = false; // a slow client: the window fills
+    await until('window full', () => s.stats.ptyPaused);
+    const framesBefore = sock.received.length;
+    s.input(new TextEncoder().encode('\x03'));
+    sock.autoAck = true;
+    s.ack(s.stats.unacked);
+    await until('snapshot after Ctrl-C', () => sock.received.slice(framesBefore).some((f) => f.type === 'snapshot'));
+    expect(s.stats.skips).toBe(1);
+    const snap = sock.received.slice(framesBefore).find((f) => f.type === 'snapshot')!;
+    const text = new TextDecoder().decode((snap as { data: Uint8Array }).data).replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
+    expect(text).toMatch(/\^C\s*(\r?\n)*root@node1:~# $/);
+    // Streaming goes on normally afterwards.
+    const before = sock.text.length;
+    s.input(new TextEncoder().encode('echo after-$((2*21))\r'));
+    await until('output after the skip', () => sock.text.slice(before).includes('after-42'));
+  });
+
+  it('ends the shell and its children after the grace period', async () => {
+    const s = open(300);
+    const sock = new FakeSocket(() => s);
+    s.attach(sock);
+    s.input(new TextEncoder().encode('sleep 1000 &\r'));
+    await until('two marked processes', () => markedHostPids(s.marker).length >= 2);
+    s.detach(sock);
+    let ended = false;
+    s.onEnded(() => (ended = true));
+    await until('session end', () => ended, 8_000);
+    expect(markedHostPids(s.marker)).toEqual([]);
+  });
+
+  it('reports the exit code when the shell exits', async () => {
+    const s = open();
+    const sock = new FakeSocket(() => s);
+    s.attach(sock);
+    s.input(new TextEncoder().encode('exit 3\r'));
+    await until('close', () => sock.closed !== undefined);
+    expect(sock.received.at(-1)).toEqual({ type: 'exit', code: 3 });
+    expect(sock.closed?.code).toBe(CloseCode.Ended);
+  });
+});

@@ -1,0 +1,430 @@
+/**
+ * One shell on one node: a pty running the node's login shell, a headless mirror of its screen,
+ * and end-to-end flow control towards at most one attached socket. The shell outlives its socket
+ * for a grace period so a reload reconnects to the same shell; then it is really ended, inside
+ * the node (by its marker), not just on the host.
+ *
+ * Longer than most modules because attach/snapshot, flow control and the Ctrl-C skip share one
+ * state (socket, queue, pause); the parts that stand alone live beside it: screenMirror.ts,
+ * outputQueue.ts, floodMeter.ts, nodeShell.ts.
+ */
+import crypto from 'node:crypto';
+import * as pty from 'node-pty';
+import type { NodeName } from '../common/api.ts';
+import { CloseCode } from '../common/api.ts';
+import { frames } from '../common/frames.ts';
+import { FlowController, HIGH_WATERMARK_BYTES, LOW_WATERMARK_BYTES } from '../common/flowControl.ts';
+import { DisposableStore, Emitter, toDisposable, type Disposable } from '../core/disposable.ts';
+import type { Logger } from '../core/log.ts';
+import type { SandboxInfo } from '../sandbox/types.ts';
+import type { NodeShell } from './nodeShell.ts';
+import { FloodMeter } from './floodMeter.ts';
+import { OutputQueue } from './outputQueue.ts';
+import { ScreenMirror } from './screenMirror.ts';
+
+/** During a burst, output is batched this long: one frame per 5 ms instead of one per pty read,
+ * well below a 60 Hz frame (VS Code's TerminalDataBufferer uses 5 ms too). The first bytes after
+ * a quiet spell (a keystroke's echo) are sent without waiting. */
+export const OUTPUT_BATCH_MS = 5;
+
+/** Ctrl-C during a flood: output is not streamed but only mirrored until the shell has been
+ * quiet this long, then one snapshot replaces the scrolling (see _startSkip). 30 ms is longer
+ * than any gap inside a flood and short enough to feel instant. */
+export const SKIP_QUIET_MS = 30;
+/** A program that ignores Ctrl-C and keeps flooding gets streamed again after this long. */
+const SKIP_MAX_MS = 3_000;
+
+/** After the host-side pty is sent SIGHUP, it gets this long to exit before SIGKILL. */
+const PTY_KILL_AFTER_MS = 2_000;
+
+/** ETX, what Ctrl-C types. */
+const CTRL_C = 0x03;
+
+/** Initial size until the browser sends its real one. */
+const DEFAULT_COLS = 80;
+const DEFAULT_ROWS = 24;
+
+/** WebSocket close reasons are limited to 123 bytes by RFC 6455. */
+const MAX_CLOSE_REASON_BYTES = 123;
+
+/** What a session needs from a socket; the hub adapts a `ws` WebSocket to it. */
+export interface TerminalSocket {
+  send(frame: Uint8Array): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued in the socket and not yet handed to the kernel. */
+  readonly bufferedAmount: number;
+}
+
+export interface TerminalSessionOptions {
+  sandbox: SandboxInfo;
+  node: NodeName;
+  shell: NodeShell;
+  /** How long the shell survives without a socket, ms. */
+  graceMs: number;
+  log: Logger;
+}
+
+export interface TerminalStats {
+  sandboxId: string;
+  node: NodeName;
+  marker: string;
+  attached: boolean;
+  /** Output bytes sent and not yet acknowledged by the client. */
+  unacked: number;
+  /** The largest `unacked` ever reached; flow control keeps it <= HIGH_WATERMARK_BYTES. */
+  maxUnacked: number;
+  /** Output bytes waiting on the server for room in the client's window. */
+  pendingBytes: number;
+  /** Characters the headless mirror has not parsed yet. */
+  mirrorBacklog: number;
+  /** The socket's own send queue. */
+  bufferedAmount: number;
+  ptyPaused: boolean;
+  /** How often the pty was paused. */
+  pauses: number;
+  /** How often Ctrl-C during a flood skipped to a snapshot. */
+  skips: number;
+  /** Output bytes sent in total. */
+  bytesOut: number;
+}
+
+export interface EndOptions {
+  /** Close code for the attached socket. */
+  code: number;
+  reason: string;
+  /** End the marked processes inside the node too (false when the node is gone anyway). */
+  inNode: boolean;
+}
+
+export function closeReason(s: string): string {
+  let r = s;
+  while (Buffer.byteLength(r) > MAX_CLOSE_REASON_BYTES) r = r.slice(0, -1);
+  return r;
+}
+
+export class TerminalSession implements Disposable {
+  /** Tags every process of this shell inside the node (SHIPLAB_TERM=<marker>). */
+  readonly marker = crypto.randomBytes(12).toString('hex');
+  readonly sandbox: SandboxInfo;
+  readonly node: NodeName;
+
+  private readonly _store = new DisposableStore();
+  private readonly _onEnded = this._store.add(new Emitter<{ exitCode?: number }>());
+  /** Fires once when the shell is gone, for whatever reason. */
+  readonly onEnded = this._onEnded.event;
+
+  private readonly _opts: TerminalSessionOptions;
+  private readonly _log: Logger;
+  private readonly _pty: pty.IPty;
+  private readonly _mirror: ScreenMirror;
+  private readonly _flow = new FlowController();
+  private _socket: TerminalSocket | undefined;
+  private _attaching = false;
+  private readonly _queue = new OutputQueue();
+  private _batch: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined;
+  private _lastFlush = 0;
+  private _skipping = false;
+  private _skipStarted = 0;
+  private _lastData = 0;
+  private _skipTimer: ReturnType<typeof setTimeout> | undefined;
+  private _skips = 0;
+  private readonly _floodMeter = new FloodMeter();
+  private _grace: ReturnType<typeof setTimeout> | undefined;
+  private _ptyPaused = false;
+  private _pauses = 0;
+  private _bytesOut = 0;
+  private _exited = false;
+  private _ending: Promise<void> | undefined;
+
+  constructor(opts: TerminalSessionOptions) {
+    this._opts = opts;
+    this.sandbox = opts.sandbox;
+    this.node = opts.node;
+    this._log = opts.log.child(`${opts.sandbox.id}/${opts.node}`);
+    this._mirror = this._store.add(new ScreenMirror(DEFAULT_COLS, DEFAULT_ROWS));
+    const spec = opts.shell.spawnSpec(opts.sandbox, opts.node, this.marker);
+    this._pty = pty.spawn(spec.file, spec.args, {
+      name: 'xterm-256color',
+      cols: DEFAULT_COLS,
+      rows: DEFAULT_ROWS,
+      cwd: process.env.HOME ?? '/',
+      env: spec.env,
+    });
+    this._log.debug('shell started', { pid: this._pty.pid, marker: this.marker });
+    this._store.add(this._pty.onData((d) => this._onPtyData(d)));
+    this._store.add(this._pty.onExit((e) => this._onPtyExit(e.exitCode)));
+    this._store.add(toDisposable(() => this._killPty()));
+    this._store.add(toDisposable(() => {
+      this._cancelBatch();
+      clearTimeout(this._grace);
+      clearTimeout(this._skipTimer);
+    }));
+    // No socket yet: the grace period runs from the start, so a shell nobody attaches to ends.
+    this._startGrace();
+  }
+
+  get isEnded(): boolean {
+    return this._store.isDisposed || this._ending !== undefined;
+  }
+
+  get stats(): TerminalStats {
+    return {
+      sandboxId: this.sandbox.id,
+      node: this.node,
+      marker: this.marker,
+      attached: this._socket !== undefined,
+      unacked: this._flow.unacked,
+      maxUnacked: this._flow.maxUnacked,
+      pendingBytes: this._queue.bytes,
+      mirrorBacklog: this._mirror.backlog,
+      bufferedAmount: this._socket?.bufferedAmount ?? 0,
+      ptyPaused: this._ptyPaused,
+      pauses: this._pauses,
+      skips: this._skips,
+      bytesOut: this._bytesOut,
+    };
+  }
+
+  /** The mirror's visible screen as text (tests, logs). */
+  screenText(): string {
+    return this._mirror.text();
+  }
+
+  /** Attaches a socket: it gets a snapshot of the screen, then live output. A socket already
+   * attached is closed with CloseCode.Replaced. */
+  attach(socket: TerminalSocket): void {
+    if (this.isEnded) {
+      socket.close(CloseCode.Ended, 'the shell has ended; reconnect for a new one');
+      return;
+    }
+    clearTimeout(this._grace);
+    this._grace = undefined;
+    const old = this._socket;
+    this._socket = socket;
+    if (old) old.close(CloseCode.Replaced, 'this terminal was opened in another window');
+    this._flow.reset();
+    this._skipping = false;
+    this._sendSnapshot(socket);
+    this._updatePause();
+  }
+
+  /** Replaces the client's screen with the mirror's. Everything the shell wrote before now is
+   * in the mirror; what it writes from now on is queued. Once the mirror has parsed up to here,
+   * its screen is exactly the snapshot; then the queue follows. */
+  private _sendSnapshot(socket: TerminalSocket): void {
+    this._queue.clear();
+    this._attaching = true;
+    this._mirror.whenParsed(() => {
+      if (this._socket !== socket || this.isEnded) return;
+      socket.send(frames.snapshot(this._mirror.cols, this._mirror.rows, this._mirror.snapshot()));
+      this._attaching = false;
+      this._flush();
+    });
+  }
+
+  /**
+   * Ctrl-C while output floods: the shell's pipeline (docker exec's buffers hold ~2 MB) would
+   * keep scrolling for a second or more at the client's pace. Instead the rest is only fed to
+   * the mirror (at parser speed), and once the shell is quiet one snapshot shows the result:
+   * the same screen, without the wait.
+   */
+  private _startSkip(): void {
+    if (this._skipping || !this._socket || this._attaching) return;
+    this._skipping = true;
+    this._skips++;
+    this._skipStarted = performance.now();
+    this._lastData = this._skipStarted;
+    this._queue.clear();
+    this._armSkipTimer(SKIP_QUIET_MS);
+    this._updatePause();
+  }
+
+  private _flooding(): boolean {
+    return this._floodMeter.flooding(performance.now(), {
+      ptyPaused: this._ptyPaused,
+      windowFilled: this._flow.unacked + this._queue.bytes >= LOW_WATERMARK_BYTES,
+    });
+  }
+
+  private _armSkipTimer(ms: number): void {
+    clearTimeout(this._skipTimer);
+    this._skipTimer = setTimeout(() => {
+      if (!this._skipping) return;
+      const now = performance.now();
+      const quietFor = now - this._lastData;
+      if (quietFor < SKIP_QUIET_MS && now - this._skipStarted < SKIP_MAX_MS) return this._armSkipTimer(SKIP_QUIET_MS - quietFor);
+      this._skipping = false;
+      if (this._socket) this._sendSnapshot(this._socket);
+    }, ms);
+  }
+
+  /** The socket went away: forget its window and start the grace period. */
+  detach(socket: TerminalSocket): void {
+    if (this._socket !== socket) return;
+    this._socket = undefined;
+    this._attaching = false;
+    this._skipping = false;
+    this._flow.reset();
+    this._queue.clear();
+    this._updatePause();
+    if (!this.isEnded) this._startGrace();
+  }
+
+  input(data: Uint8Array): void {
+    if (this.isEnded || this._exited) return;
+    if (data.includes(CTRL_C) && this._flooding()) this._startSkip();
+    this._pty.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.isEnded || this._exited) return;
+    if (cols === this._mirror.cols && rows === this._mirror.rows) return;
+    try {
+      this._pty.resize(cols, rows);
+    } catch (err) {
+      // Swallow only the known race: the pty exited between our check and the ioctl.
+      if (!/closed|exited|EBADF|ioctl/i.test(String(err))) throw err;
+    }
+    this._mirror.resize(cols, rows);
+  }
+
+  ack(bytes: number): void {
+    this._flow.acked(bytes);
+    if (this._queue.bytes > 0) this._flush();
+    this._updatePause();
+  }
+
+  /**
+   * Ends the shell: closes the socket with `code`, ends the marked processes inside the node
+   * (HUP, then KILL), then the host-side pty. Idempotent; resolves when everything is gone.
+   */
+  end(opts: EndOptions): Promise<void> {
+    if (this._ending) return this._ending;
+    this._ending = (async () => {
+      clearTimeout(this._grace);
+      const socket = this._socket;
+      this._socket = undefined;
+      socket?.close(opts.code, closeReason(opts.reason));
+      this._log.debug('ending shell', { reason: opts.reason, inNode: opts.inNode });
+      if (opts.inNode && !this._exited) await this._opts.shell.endMarked(this.sandbox, this.node, this.marker);
+      await this._killPty();
+      await this.dispose();
+    })();
+    return this._ending;
+  }
+
+  async dispose(): Promise<void> {
+    if (this._store.isDisposed) return;
+    this._onEnded.fire({ exitCode: this._exitCode });
+    await this._store.dispose();
+  }
+
+  private _exitCode: number | undefined;
+
+  private _onPtyData(data: string): void {
+    this._mirror.write(data, () => this._updatePause());
+    this._floodMeter.count(data.length, performance.now());
+    if (this._skipping) this._lastData = performance.now();
+    else if (this._socket) {
+      this._queue.push(Buffer.from(data, 'utf8'));
+      if (!this._batch && !this._attaching) {
+        // After a quiet spell the first bytes (an echoed key) go out at once, on the next turn of
+        // the event loop so reads of the same tick share a frame; during a burst, every 5 ms.
+        const wait = this._lastFlush + OUTPUT_BATCH_MS - performance.now();
+        this._batch = wait <= 0 ? setImmediate(() => this._flush()) : setTimeout(() => this._flush(), wait);
+      }
+    }
+    this._updatePause();
+  }
+
+  private _onPtyExit(exitCode: number): void {
+    this._exited = true;
+    this._exitCode = exitCode;
+    this._log.debug('shell exited', { exitCode });
+    const socket = this._socket;
+    if (socket && !this._ending) {
+      // The shell is gone: its last words go out whatever the window says (bounded by HIGH).
+      if (!this._attaching && this._queue.bytes > 0) socket.send(frames.output(this._queue.take(this._queue.bytes)));
+      socket.send(frames.exit(exitCode));
+      socket.close(CloseCode.Ended, `the shell ended with exit code ${exitCode}`);
+      this._socket = undefined;
+    }
+    void this.dispose();
+  }
+
+  private _flush(): void {
+    this._cancelBatch();
+    const socket = this._socket;
+    if (!socket || this._attaching) return;
+    this._lastFlush = performance.now();
+    while (this._queue.bytes > 0) {
+      const room = this._flow.room;
+      // The socket's own queue is part of `unacked`, so this only trips if the kernel stalls.
+      if (room <= 0 || socket.bufferedAmount >= HIGH_WATERMARK_BYTES) break;
+      const chunk = this._queue.take(room);
+      socket.send(frames.output(chunk));
+      this._flow.sent(chunk.length);
+      this._bytesOut += chunk.length;
+    }
+    this._updatePause();
+  }
+
+  private _cancelBatch(): void {
+    const b = this._batch;
+    this._batch = undefined;
+    if (b === undefined) return;
+    // Both kinds of handle: setImmediate's and setTimeout's clear functions ignore the other kind.
+    clearTimeout(b as ReturnType<typeof setTimeout>);
+    clearImmediate(b as ReturnType<typeof setImmediate>);
+  }
+
+  /** Pauses the pty when the client's window or the mirror's backlog is full; resumes when both
+   * are below the low watermark. */
+  private _updatePause(): void {
+    if (this._exited || this._store.isDisposed) return;
+    // While skipping, nothing is sent, so the client's window does not hold the shell back.
+    const load = this._skipping ? 0 : this._flow.unacked + this._queue.bytes;
+    const backlog = this._mirror.backlog;
+    if (!this._ptyPaused && (load >= HIGH_WATERMARK_BYTES || backlog >= HIGH_WATERMARK_BYTES)) {
+      this._ptyPaused = true;
+      this._pauses++;
+      this._floodMeter.paused(performance.now());
+      this._pty.pause();
+    } else if (this._ptyPaused && load < LOW_WATERMARK_BYTES && backlog < LOW_WATERMARK_BYTES) {
+      this._ptyPaused = false;
+      this._pty.resume();
+    }
+  }
+
+  private _startGrace(): void {
+    clearTimeout(this._grace);
+    this._grace = setTimeout(() => {
+      void this.end({ code: CloseCode.Ended, reason: 'no terminal attached for the grace period', inNode: true });
+    }, this._opts.graceMs);
+  }
+
+  private async _killPty(): Promise<void> {
+    if (this._exited) return;
+    const exited = new Promise<void>((resolve) => {
+      const sub = this._pty.onExit(() => {
+        sub.dispose();
+        resolve();
+      });
+    });
+    try {
+      if (this._ptyPaused) this._pty.resume();
+      this._pty.kill('SIGHUP');
+    } catch {
+      // Swallow: the process already exited between the check and the signal.
+    }
+    const timer = setTimeout(() => {
+      try {
+        this._pty.kill('SIGKILL');
+      } catch {
+        // Swallow: it exited during the wait.
+      }
+    }, PTY_KILL_AFTER_MS);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, PTY_KILL_AFTER_MS * 2))]);
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,94 @@
+/** The page's side of server/common/api.ts: JSON requests and the SSE event stream. */
+import { routes, type ServerEvent } from '../server/common/api.ts';
+import { Emitter, type Disposable } from './disposable.ts';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let data: unknown;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
+  if (!res.ok) throw new ApiError(res.status, (data as { error?: string } | undefined)?.error ?? `${res.status} ${res.statusText}`);
+  return data as T;
+}
+
+export type Connection = 'connecting' | 'open' | 'lost';
+
+/** EventSource retries on its own while the server is unreachable; when the server answers with
+ * an error instead (e.g. it restarted and wants a session first) it gives up, and we reopen. */
+const REOPEN_AFTER_MS = 3_000;
+
+/** The learner's SSE stream, reconnecting for as long as the page lives. */
+export class ServerEvents implements Disposable {
+  private _source!: EventSource;
+  private readonly _onEvent = new Emitter<ServerEvent>();
+  private readonly _onConnection = new Emitter<Connection>();
+  readonly onEvent = this._onEvent.event;
+  readonly onConnection = this._onConnection.event;
+  private _state: Connection = 'connecting';
+  private _reopen: ReturnType<typeof setTimeout> | undefined;
+  private _disposed = false;
+
+  constructor(private readonly _beforeReopen: () => Promise<void> = async () => {}) {
+    this._open();
+  }
+
+  get state(): Connection {
+    return this._state;
+  }
+
+  private _open(): void {
+    const source = (this._source = new EventSource(routes.events));
+    for (const type of ['sandbox', 'check', 'progress'] as const) {
+      source.addEventListener(type, (e) => {
+        try {
+          this._onEvent.fire(JSON.parse((e as MessageEvent<string>).data) as ServerEvent);
+        } catch (err) {
+          console.error('bad server event', err);
+        }
+      });
+    }
+    source.onopen = () => this._set('open');
+    source.onerror = () => {
+      this._set('lost');
+      if (source.readyState === EventSource.CLOSED && !this._disposed) {
+        this._reopen = setTimeout(() => {
+          void this._beforeReopen().catch(() => {}).finally(() => {
+            if (!this._disposed) this._open();
+          });
+        }, REOPEN_AFTER_MS);
+      }
+    };
+  }
+
+  private _set(s: Connection): void {
+    if (s === this._state) return;
+    this._state = s;
+    this._onConnection.fire(s);
+  }
+
+  dispose(): void {
+    this._disposed = true;
+    clearTimeout(this._reopen);
+    this._source.close();
+    this._onEvent.dispose();
+    this._onConnection.dispose();
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * One node's terminal on the page: xterm.js with fit (on container resize), WebGL (falling back
+ * to the DOM renderer), clickable links, Ctrl+Shift+C/V, and a TerminalLink to the server.
+ */
+import { Terminal, type ITheme } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import { WebglAddon } from '@xterm/addon-webgl';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import type { NodeName } from '../server/common/api.ts';
+import { copyText, h } from './dom.ts';
+import { DisposableStore, toDisposable, type Disposable } from './disposable.ts';
+import { TerminalLink, type LinkState } from './terminalLink.ts';
+
+/** Lines the browser keeps; the server's snapshot restores the last 1000 after a reload. */
+const SCROLLBACK_LINES = 5000;
+
+const LIGHT: ITheme = {
+  background: '#fbfbfa',
+  foreground: '#1d2329',
+  cursor: '#1d2329',
+  selectionBackground: '#b6d4fe',
+};
+const DARK: ITheme = {
+  background: '#12161b',
+  foreground: '#d9dee4',
+  cursor: '#d9dee4',
+  selectionBackground: '#2f4a6d',
+};
+
+const MESSAGES: Partial<Record<LinkState, string>> = {
+  idle: 'Waiting for the sandbox…',
+  connecting: 'Connecting…',
+  reconnecting: 'Connection lost. Reconnecting…',
+  ended: 'The shell ended. Press Enter for a new one.',
+  replaced: 'This terminal is open in another window.',
+  gone: 'The sandbox is gone.',
+  refused: 'The server refused this terminal (session lost). Reload the page.',
+};
+
+export class TerminalView implements Disposable {
+  readonly element: HTMLElement;
+  readonly term: Terminal;
+  readonly link: TerminalLink;
+  private readonly _store = new DisposableStore();
+  private readonly _fit = new FitAddon();
+  private readonly _host: HTMLElement;
+  private readonly _overlay: HTMLElement;
+  private readonly _overlayText: HTMLElement;
+  private readonly _overlayButton: HTMLButtonElement;
+  private _webgl: WebglAddon | undefined;
+  /** 'webgl' or 'dom', for tests and the bench. */
+  renderer: 'webgl' | 'dom' = 'dom';
+
+  constructor(readonly node: NodeName) {
+    this._host = h('div', { class: 'xterm-host' });
+    this._overlayText = h('span');
+    this._overlayButton = h('button', { type: 'button', class: 'btn', hidden: true }, 'Use it here');
+    this._overlay = h('div', { class: 'terminal-overlay', role: 'status' }, this._overlayText, this._overlayButton);
+    this.element = h('div', { class: 'terminal', 'data-node': node }, this._host, this._overlay);
+
+    const dark = window.matchMedia('(prefers-color-scheme: dark)');
+    this.term = new Terminal({
+      cursorBlink: true,
+      fontFamily: 'ui-monospace, "DejaVu Sans Mono", "Cascadia Mono", Menlo, Consolas, monospace',
+      fontSize: 14,
+      scrollback: SCROLLBACK_LINES,
+      theme: dark.matches ? DARK : LIGHT,
+      allowProposedApi: true,
+    });
+    this._store.add(this.term);
+    this._store.listen(dark, 'change', () => (this.term.options.theme = dark.matches ? DARK : LIGHT));
+    this.term.loadAddon(this._fit);
+    this.term.loadAddon(new WebLinksAddon());
+    this.term.attachCustomKeyEventHandler((e) => this._key(e));
+
+    this.link = this._store.add(
+      new TerminalLink(node, {
+        snapshot: (_cols, _rows, data, done) => {
+          // RIS (ESC c) resets the terminal in the write queue, after output still being parsed.
+          this.term.write('\x1bc');
+          this.term.write(data, done);
+        },
+        output: (data, rendered) => this.term.write(data, rendered),
+        exit: (code) => this.term.write(`\r\n\x1b[2m[the shell ended with exit code ${code}]\x1b[0m\r\n`),
+      }),
+    );
+    this._store.add(this.term.onData((d) => this._input(d)));
+    this._store.add(this.term.onBinary((d) => this._input(d)));
+    this._store.add(this.link.onState(({ state, reason }) => this._showState(state, reason)));
+    this._store.add(
+      toDisposable(() => {
+        this._webgl?.dispose();
+      }),
+    );
+    this._overlayButton.addEventListener('click', () => {
+      this.link.connect();
+      this.term.focus();
+    });
+    this._showState('idle');
+  }
+
+  /** Opens xterm in the element; call once the element is in the document. */
+  open(): void {
+    if (this.term.element) return;
+    this.term.open(this._host);
+    this._loadWebgl();
+    const ro = new ResizeObserver(() => this.fit());
+    ro.observe(this._host);
+    this._store.add(toDisposable(() => ro.disconnect()));
+    this.fit();
+  }
+
+  /** Fits the terminal to its container (if visible) and tells the server the new size. */
+  fit(): void {
+    if (!this.term.element || this._host.clientWidth === 0 || this._host.clientHeight === 0) return;
+    try {
+      this._fit.fit();
+    } catch (err) {
+      // fit() measures the renderer; if it is not ready yet the next resize fits again.
+      console.warn('fit failed', err);
+      return;
+    }
+    this.link.resize(this.term.cols, this.term.rows);
+  }
+
+  /** Types lines into this terminal as if the learner had: each line followed by Enter. */
+  typeLines(lines: string[]): void {
+    for (const line of lines) this.link.input(line + '\r');
+  }
+
+  focus(): void {
+    this.term.focus();
+  }
+
+  /** The visible screen as text (tests, bench). */
+  screenText(): string {
+    const buf = this.term.buffer.active;
+    const out: string[] = [];
+    for (let y = 0; y < this.term.rows; y++) out.push(buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '');
+    return out.join('\n');
+  }
+
+  dispose(): void {
+    this._store.dispose();
+    this.element.remove();
+  }
+
+  private _input(data: string): void {
+    if (this.link.state === 'ended') {
+      // A new shell on Enter; other keys are ignored so nothing is typed into the void.
+      if (data === '\r') {
+        this.term.write('\r\n');
+        this.link.connect();
+      }
+      return;
+    }
+    this.link.input(data);
+  }
+
+  /** Ctrl+Shift+C copies the selection, Ctrl+Shift+V pastes (the browser's paste event, which
+   * xterm handles); plain Ctrl+C stays SIGINT for the shell. */
+  private _key(e: KeyboardEvent): boolean {
+    if (e.type !== 'keydown' || !e.ctrlKey || !e.shiftKey || e.altKey || e.metaKey) return true;
+    if (e.code === 'KeyC') {
+      e.preventDefault();
+      if (this.term.hasSelection()) void copyText(this.term.getSelection());
+      return false;
+    }
+    if (e.code === 'KeyV') {
+      // Not preventDefault: the browser fires a paste event into xterm's textarea.
+      return false;
+    }
+    return true;
+  }
+
+  private _loadWebgl(): void {
+    // ?renderer=dom forces the DOM renderer (benchmarks, debugging).
+    if (new URLSearchParams(location.search).get('renderer') === 'dom') return;
+    // WebGL drawn by the CPU (SwiftShader, llvmpipe: VMs, remote desktops, no GPU) is slower than
+    // the DOM renderer: measured 0.7 vs 3.3 MB/s into the page (bench/terminal.ts).
+    if (new URLSearchParams(location.search).get('renderer') !== 'webgl' && softwareWebgl()) {
+      console.info('WebGL is software-rendered here; using the DOM renderer');
+      return;
+    }
+    try {
+      const webgl = new WebglAddon();
+      webgl.onContextLoss(() => {
+        // The GPU reset or the context was lost: drop to the DOM renderer, which always works.
+        webgl.dispose();
+        this._webgl = undefined;
+        this.renderer = 'dom';
+      });
+      this.term.loadAddon(webgl);
+      this._webgl = webgl;
+      this.renderer = 'webgl';
+    } catch (err) {
+      // WebGL2 unavailable (old GPU, headless, disabled): xterm keeps its DOM renderer.
+      console.info('WebGL renderer unavailable, using the DOM renderer:', err instanceof Error ? err.message : err);
+      this.renderer = 'dom';
+    }
+  }
+
+  private _showState(state: LinkState, reason?: string): void {
+    const msg = MESSAGES[state];
+    this.element.dataset.state = state;
+    const overlay = state !== 'open' && state !== 'ended';
+    this._overlay.hidden = !overlay;
+    this._overlayText.textContent = msg ?? '';
+    this._overlay.title = reason ?? '';
+    this._overlayButton.hidden = state !== 'replaced';
+    if (state === 'ended') this.term.write(`\x1b[2m[${MESSAGES.ended}]\x1b[0m\r\n`);
+  }
+}
+
+/** True when WebGL2 exists but is rendered by the CPU (or does not exist at all). Cached. */
+let software: boolean | undefined;
+function softwareWebgl(): boolean {
+  if (software !== undefined) return software;
+  try {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    if (!gl) return (software = true);
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : String(gl.getParameter(gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    software = /swiftshader|llvmpipe|softpipe|software/i.test(renderer);
+  } catch {
+    software = true;
+  }
+  return software;
+}
