@@ -150,7 +150,7 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
         { type: 'sandbox', status: learners.status(learner.id) },
         { type: 'progress', progress: learner.progress },
       ];
-      return events.serve(req, res, learner.id, initial);
+      return events.serve(req, res, learner.id, initial, () => touch(learner.id));
     }
     throw new HttpError(404, `no route ${method} ${p}`);
   }

@@ -23,8 +23,12 @@ export class LearnerEvents implements Disposable {
     return toDisposable(() => sub.dispose());
   }
 
-  /** Serves one text/event-stream until the client goes away; `initial` events go first. */
-  serve(req: IncomingMessage, res: ServerResponse, learner: string, initial: ServerEvent[]): void {
+  /**
+   * Serves one text/event-stream until the client goes away; `initial` events go first.
+   * `onBeat` runs with every heartbeat: an open page is a learner reading the lesson, which
+   * keeps the sandbox from the idle timeout (the TTL still bounds a forgotten tab).
+   */
+  serve(req: IncomingMessage, res: ServerResponse, learner: string, initial: ServerEvent[], onBeat?: () => void): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -35,7 +39,10 @@ export class LearnerEvents implements Disposable {
     const send = (e: ServerEvent) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     for (const e of initial) send(e);
     const sub = this.subscribe(learner, send);
-    const beat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    const beat = setInterval(() => {
+      res.write(': ping\n\n');
+      onBeat?.();
+    }, HEARTBEAT_MS);
     this._streams.add(res);
     const done = () => {
       clearInterval(beat);
