@@ -75,7 +75,12 @@ async function main(argv: string[]): Promise<number> {
         return r.status ?? 1;
       }
       case 'down': {
-        const ids = rest.includes('--all') ? sandboxes.list().map((s) => s.id) : rest;
+        const all = rest.includes('--all');
+        const ids = all ? sandboxes.list().map((s) => s.id) : rest;
+        if (all && ids.length === 0) {
+          console.log('no sandboxes to remove');
+          return 0;
+        }
         if (ids.length === 0) throw new Error('say which sandboxes to remove: sandbox down ID... or --all');
         for (const id of ids) {
           if (!sandboxes.get(id)) throw new Error(`no sandbox ${id}; list them with: npm run shiplab -- sandbox ls`);
