@@ -10,6 +10,7 @@ import type { NodeName } from '../server/common/api.ts';
 import { copyText, h } from './dom.ts';
 import { DisposableStore, toDisposable, type Disposable } from './disposable.ts';
 import { TerminalLink, type LinkState } from './terminalLink.ts';
+import { screenText } from '../server/common/screenText.ts';
 
 /** Lines the browser keeps; the server's snapshot restores the last 1000 after a reload. */
 const SCROLLBACK_LINES = 5000;
@@ -134,10 +135,7 @@ export class TerminalView implements Disposable {
 
   /** The visible screen as text (tests, bench). */
   screenText(): string {
-    const buf = this.term.buffer.active;
-    const out: string[] = [];
-    for (let y = 0; y < this.term.rows; y++) out.push(buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '');
-    return out.join('\n');
+    return screenText(this.term.buffer.active, this.term.rows);
   }
 
   dispose(): void {

@@ -6,6 +6,7 @@ import headless from '@xterm/headless';
 import serializePkg from '@xterm/addon-serialize';
 import type { Disposable } from '../core/disposable.ts';
 import { MAX_FRAME_BYTES } from '../common/frames.ts';
+import { screenText } from '../common/screenText.ts';
 
 const { Terminal } = headless;
 const { SerializeAddon } = serializePkg;
@@ -78,10 +79,7 @@ export class ScreenMirror implements Disposable {
 
   /** The visible screen as plain text lines (for tests and logs). */
   text(): string {
-    const buf = this._term.buffer.active;
-    const lines: string[] = [];
-    for (let y = 0; y < this._term.rows; y++) lines.push(buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '');
-    return lines.join('\n');
+    return screenText(this._term.buffer.active, this._term.rows);
   }
 
   dispose(): void {

@@ -15,6 +15,7 @@ import { decode, frames, isFrameError } from '../common/frames.ts';
 import { AckCounter } from '../common/flowControl.ts';
 import { toDisposable, type Disposable } from '../core/disposable.ts';
 import type { LabClient } from '../http/labClient.ts';
+import { screenText } from '../common/screenText.ts';
 
 const { Terminal } = headless;
 
@@ -161,10 +162,7 @@ export class TermClient implements Disposable {
 
   /** The visible screen as plain text, one line per row, trailing spaces trimmed. */
   text(): string {
-    const buf = this._term.buffer.active;
-    const lines: string[] = [];
-    for (let y = 0; y < this._term.rows; y++) lines.push(buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '');
-    return lines.join('\n');
+    return screenText(this._term.buffer.active, this._term.rows);
   }
 
   /** The line the cursor is on. */
