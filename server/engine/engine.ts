@@ -32,6 +32,10 @@ export const HOST_PACKAGES = [
   'ca-certificates',
 ];
 
+/** What the image builds and sandboxes need on the host even when the engine is not Shiplab's
+ * own (never docker.io then: it would clash with a host's docker-ce packages). */
+export const BUILD_PACKAGES = HOST_PACKAGES.filter((p) => p !== 'docker.io');
+
 export interface Engine {
   docker: Docker;
   /** `unix:///…` or `tcp://…`, for the docker CLI (-H) that terminals spawn. */
@@ -81,6 +85,7 @@ export async function ensureEngine(opts: { install?: boolean } = {}): Promise<En
     if (!(await ping(e.docker))) {
       throw new Error(`DOCKER_HOST=${process.env.DOCKER_HOST} does not answer; start that engine or unset DOCKER_HOST to let Shiplab run its own`);
     }
+    await installHostPackages(opts.install ?? true, BUILD_PACKAGES);
     return e;
   }
   const p = embeddedPaths();
@@ -92,6 +97,7 @@ export async function ensureEngine(opts: { install?: boolean } = {}): Promise<En
   const dflt = fromHost('unix:///var/run/docker.sock');
   if (fs.existsSync('/var/run/docker.sock') && (await ping(dflt.docker))) {
     log.info('using the engine on the default socket', { socket: '/var/run/docker.sock' });
+    await installHostPackages(opts.install ?? true, BUILD_PACKAGES);
     return dflt;
   }
   await installHostPackages(opts.install ?? true);
@@ -100,25 +106,39 @@ export async function ensureEngine(opts: { install?: boolean } = {}): Promise<En
 }
 
 /** True when everything the embedded engine and the image builds need is on the host. */
-async function missingPackages(): Promise<string[]> {
-  const r = await run('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...HOST_PACKAGES]);
+async function missingPackages(packages: readonly string[]): Promise<string[]> {
+  const r = await run('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...packages]);
   const installed = new Set(
     r.stdout.split('\n').filter((l) => l.endsWith(' installed')).map((l) => l.split(' ')[0]),
   );
-  return HOST_PACKAGES.filter((p) => !installed.has(p));
+  return packages.filter((p) => !installed.has(p));
 }
 
-export async function installHostPackages(allowInstall = true): Promise<void> {
+/**
+ * Installs the Debian packages Shiplab needs on the host (the engine itself only when it runs its
+ * own). Shiplab builds its images from Debian packages and sets sandbox limits and firewall rules
+ * on the host, so it needs a Debian/Ubuntu Linux host either way.
+ */
+export async function installHostPackages(allowInstall = true, packages: readonly string[] = HOST_PACKAGES): Promise<void> {
+  const ownEngine = packages.includes('docker.io');
   if (process.platform !== 'linux') {
-    throw new Error(`Shiplab runs its own Docker engine only on Linux; on ${process.platform}, start Docker and set DOCKER_HOST`);
+    throw new Error(`Shiplab runs its sandboxes on a Linux host (it sets cgroup limits and firewall rules there); ${process.platform} is not supported`);
   }
   if (!(await which('dpkg-query')) || !(await which('apt-get'))) {
-    throw new Error('no Docker engine answers and this is not a Debian/Ubuntu host: install Docker and start it, or set DOCKER_HOST to a running engine');
+    throw new Error(
+      ownEngine
+        ? 'no Docker engine answers and this is not a Debian/Ubuntu host: install Docker and start it, or set DOCKER_HOST to a running engine'
+        : `Shiplab builds its images from Debian packages and needs a Debian/Ubuntu host with: ${packages.join(' ')}`,
+    );
   }
-  const missing = await missingPackages();
+  const missing = await missingPackages(packages);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    throw new Error(`no Docker engine answers and Shiplab is not root, so it cannot install one: run as root, or install ${missing.join(' ')} and start dockerd (or set DOCKER_HOST)`);
+    throw new Error(
+      ownEngine
+        ? `no Docker engine answers and Shiplab is not root, so it cannot install one: run as root, or install ${missing.join(' ')} and start dockerd (or set DOCKER_HOST)`
+        : `Shiplab needs these Debian packages and is not root, so it cannot install them: apt-get install ${missing.join(' ')}`,
+    );
   }
   if (!allowInstall) throw new Error(`missing host packages: ${missing.join(' ')}; install them with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

@@ -49,6 +49,14 @@ export interface OpenOptions {
 export async function openSandboxes(opts: OpenOptions = {}): Promise<SandboxManager> {
   const log = opts.log ?? logger('sandbox');
   const engine = await ensureEngine();
+  const info = (await engine.docker.info()) as { CgroupDriver?: string };
+  if (info.CgroupDriver && info.CgroupDriver !== 'cgroupfs') {
+    // Sandbox limits live on a parent cgroup Shiplab writes itself, named by path (cgroupfs).
+    throw new Error(
+      `the engine at ${engine.host} uses the ${info.CgroupDriver} cgroup driver, but Shiplab's sandbox limits need cgroupfs: ` +
+        'unset DOCKER_HOST to let Shiplab run its own engine, or start that dockerd with --exec-opt native.cgroupdriver=cgroupfs',
+    );
+  }
   await ensureImages(engine.docker, opts.onImageProgress);
   await ensureMirror(engine.docker);
   await ensureHostIsolation();
