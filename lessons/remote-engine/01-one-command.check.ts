@@ -2,14 +2,15 @@ import { containerName, defineCheck, notYet, passed, sameImage } from '#check';
 
 const NAME = 'remote-web';
 const IMAGE = 'docker.io/library/nginx:latest';
-const API_PORT = 2375;
 
 export default defineCheck(async (ctx) => {
   const expected = 'remote-web running from nginx on remote-docker-engine, started from node1 over TCP 2375';
-  const [remote, local, connects] = await Promise.all([
+  const [remote, local, creates] = await Promise.all([
     ctx.container('remote-docker-engine', NAME),
     ctx.container('node1', NAME),
-    ctx.tcpConnects('node1', 'remote-docker-engine', API_PORT),
+    // Create requests, not just connections: `docker -H … ps` followed by a run in the remote
+    // node's own shell must not pass.
+    ctx.engineCreates('node1', 'remote-docker-engine'),
   ]);
   if (!remote) {
     if (local) return notYet('on-node1', { expected, found: 'remote-web exists on node1, not on remote-docker-engine' });
@@ -20,7 +21,7 @@ export default defineCheck(async (ctx) => {
   }
   if (!sameImage(remote.Config.Image, IMAGE)) return notYet('wrong-image', { expected, found: `remote-web runs ${remote.Config.Image}` });
   if (!remote.State.Running) return notYet('not-running', { expected, found: `remote-web is ${remote.State.Status}` });
-  if (connects === 0) return notYet('not-via-tcp', { expected, found: 'remote-web runs, but node1 never connected to remote-docker-engine:2375' });
+  if (creates === 0) return notYet('not-via-tcp', { expected, found: 'remote-web runs, but node1 never sent remote-docker-engine:2375 a request to create a container' });
   if (local) return notYet('also-on-node1', { expected, found: 'remote-web runs on remote-docker-engine and also exists on node1' });
-  return passed({ found: `remote-web runs on remote-docker-engine; node1 made ${connects} TCP connection(s) to port 2375` });
+  return passed({ found: `remote-web runs on remote-docker-engine; node1 sent ${creates} create request(s) over TCP 2375` });
 });

@@ -2,13 +2,20 @@
  * Counts TCP connections between the nodes of a sandbox, on the host, where a learner who is
  * root in a node cannot forge them. A check uses it to tell "created through the TCP API from
  * node1" from "started by a shell on the remote node". Each traced pair is one target-less
- * iptables rule (it only counts SYNs) in our own chain, jumped to from Docker's DOCKER-USER.
+ * iptables rule (it only counts SYNs) in our own chain, jumped to from Docker's DOCKER-USER;
+ * on the engine port a second rule counts packets carrying a container-create request, so a
+ * check can tell which containers came through the TCP API, not just that it was used.
  */
 import { run } from './run.ts';
 
 export const TRACE_CHAIN = 'SHIPLAB-TRACE';
 /** Ports worth tracing: the remote engine's API and registries. */
 export const TRACED_PORTS = [2375, 5000] as const;
+/** The remote engine's API port, where create requests are counted too. */
+export const ENGINE_PORT = 2375;
+/** Part of the request line of `POST /v1.41/containers/create?name=…`, the one call that makes a
+ * container (docker run sends it, after a pull if the image was missing). */
+const CREATE_PATH = '/containers/create';
 
 export interface TracePair {
   from: string;
@@ -47,11 +54,20 @@ function ruleArgs(sandboxId: string, p: TracePair): string[] {
   return ['-s', p.fromIp, '-d', p.toIp, '-p', 'tcp', '--dport', String(p.port), '--syn', '-m', 'comment', '--comment', comment(sandboxId, p)];
 }
 
+function createRuleArgs(sandboxId: string, p: TracePair): string[] {
+  return [
+    '-s', p.fromIp, '-d', p.toIp, '-p', 'tcp', '--dport', String(p.port),
+    '-m', 'string', '--algo', 'bm', '--string', CREATE_PATH,
+    '-m', 'comment', '--comment', `${comment(sandboxId, p)}:create`,
+  ];
+}
+
 export async function addTrace(sandboxId: string, pairs: TracePair[]): Promise<void> {
   await ensureChain();
   // One iptables-restore for all rules: each separate iptables call costs ~40 ms with the nft
   // backend, and this is on the path of every sandbox create.
-  const lines = ['*filter', ...pairs.map((p) => ['-A', TRACE_CHAIN, ...ruleArgs(sandboxId, p)].join(' ')), 'COMMIT', ''];
+  const rules = pairs.flatMap((p) => [ruleArgs(sandboxId, p), ...(p.port === ENGINE_PORT ? [createRuleArgs(sandboxId, p)] : [])]);
+  const lines = ['*filter', ...rules.map((r) => ['-A', TRACE_CHAIN, ...r].join(' ')), 'COMMIT', ''];
   const r = await run('iptables-restore', ['-w', '5', '--noflush'], { input: lines.join('\n') });
   if (r.code !== 0) throw new Error(`cannot add trace rules: ${r.stderr.trim()}`);
 }
@@ -75,6 +91,14 @@ async function listRules(): Promise<Counted[]> {
 /** SYNs counted from `from` to `to`:`port` since the sandbox was created. */
 export async function countConnects(sandboxId: string, from: string, to: string, port: number): Promise<number> {
   const want = `shiplab:${sandboxId}:${from}:${to}:${port}`;
+  const rules = await listRules();
+  return rules.filter((r) => r.comment === want).reduce((a, r) => a + r.packets, 0);
+}
+
+/** Container-create requests `from` sent to `to`'s engine API over TCP since the sandbox was
+ * created (a `docker run` whose image had to be pulled first sends two). */
+export async function countCreates(sandboxId: string, from: string, to: string): Promise<number> {
+  const want = `shiplab:${sandboxId}:${from}:${to}:${ENGINE_PORT}:create`;
   const rules = await listRules();
   return rules.filter((r) => r.comment === want).reduce((a, r) => a + r.packets, 0);
 }

@@ -111,6 +111,15 @@ export interface CheckContext {
    * @throws Error when the sandbox is gone.
    */
   tcpConnects(from: NodeName, to: NodeName, port: number): Promise<number>;
+  /**
+   * How many container-create requests `from` sent to `to`'s engine API over TCP (port 2375)
+   * since the sandbox started, counted on the host. A container on the remote engine that a shell
+   * on that node started adds nothing here, so a check can require one create request per
+   * container it expects to have come from node1. A `docker run` that first had to pull its image
+   * sends two.
+   * @throws Error when the sandbox is gone.
+   */
+  engineCreates(from: NodeName, to: NodeName): Promise<number>;
 }
 
 /** Both outcomes may say what the check wanted and what it found, in the learner's words. */

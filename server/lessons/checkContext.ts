@@ -70,6 +70,9 @@ export function createCheckContext(sandboxes: Sandboxes, sandbox: SandboxInfo, o
     tcpConnects(from, to, port) {
       return sandboxes.tcpConnects(sandbox.id, from, to, port);
     },
+    engineCreates(from, to) {
+      return sandboxes.engineCreates(sandbox.id, from, to);
+    },
   };
 }
 

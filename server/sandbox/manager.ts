@@ -15,7 +15,7 @@ import { DisposableStore, Emitter, type Disposable } from '../core/disposable.ts
 import { logger, type Logger } from '../core/log.ts';
 import { ensureEngine, type Engine } from '../engine/engine.ts';
 import { ensureImages, ensureMirror, MIRROR_CONTAINER, MIRROR_PORT, NODE_IMAGE } from '../images/catalog.ts';
-import { addTrace, countConnects, removeTrace, TRACED_PORTS, type TracePair } from '../host/connTrace.ts';
+import { addTrace, countConnects, countCreates, removeTrace, TRACED_PORTS, type TracePair } from '../host/connTrace.ts';
 import { ensureHostIsolation } from '../host/firewall.ts';
 import { addressesFor, freeIndex, type SandboxAddresses } from './addresses.ts';
 import { cgroupParent, createParentCgroup, removeParentCgroup } from './cgroups.ts';
@@ -294,6 +294,10 @@ export class SandboxManager implements Sandboxes {
 
   async tcpConnects(id: string, from: NodeName, to: NodeName, port: number): Promise<number> {
     return countConnects(id, from, to, port);
+  }
+
+  async engineCreates(id: string, from: NodeName, to: NodeName): Promise<number> {
+    return countCreates(id, from, to);
   }
 
   async destroy(id: string, reason: DestroyReason): Promise<void> {

@@ -49,6 +49,8 @@ export interface Sandboxes {
   exec(id: string, node: NodeName, cmd: string[], opts?: { timeoutMs?: number; stdin?: string }): Promise<ExecResult>;
   /** How many TCP connections `from` opened to `to`:`port` (counted by the host, not the node). */
   tcpConnects(id: string, from: NodeName, to: NodeName, port: number): Promise<number>;
+  /** How many container-create requests `from` sent to `to`'s engine API over TCP 2375 (host-counted). */
+  engineCreates(id: string, from: NodeName, to: NodeName): Promise<number>;
   destroy(id: string, reason: DestroyReason): Promise<void>;
   onDestroyed(listener: (e: { id: string; reason: DestroyReason }) => void): Disposable;
   dispose(): Promise<void>;

@@ -66,6 +66,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     touch: (id) => sandboxes.touch(id),
     exec: (id, node, cmd, o) => sandboxes.exec(id, node, cmd, o),
     tcpConnects: (id, from, to, port) => sandboxes.tcpConnects(id, from, to, port),
+    engineCreates: (id, from, to) => sandboxes.engineCreates(id, from, to),
     destroy: (id, reason) => sandboxes.destroy(id, reason),
     onDestroyed: (l) => sandboxes.onDestroyed(l),
     dispose: () => sandboxes.dispose(),
@@ -150,6 +151,9 @@ export function fakeCapabilities(): { sandboxes: Sandboxes; lessons: LessonServi
       return { exitCode: 0, stdout: '', stderr: '' };
     },
     async tcpConnects() {
+      return 0;
+    },
+    async engineCreates() {
       return 0;
     },
     async destroy(id, reason) {

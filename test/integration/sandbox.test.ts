@@ -67,6 +67,12 @@ describe('a sandbox', () => {
     const onNode1 = await sh(m, sb, 'node1', "docker ps -a --format '{{.Names}}'");
     expect(onNode1.stdout).not.toContain('remote-web');
     expect(await m.tcpConnects(sb.id, 'node1', 'remote-docker-engine', 2375)).toBeGreaterThan(before);
+    const creates = await m.engineCreates(sb.id, 'node1', 'remote-docker-engine');
+    expect(creates).toBeGreaterThan(0);
+    // Listing over TCP and creating from the remote node's own shell add no create request.
+    await sh(m, sb, 'node1', 'docker -H=remote-docker-engine:2375 ps');
+    await sh(m, sb, 'remote-docker-engine', 'docker run -d --name local-web nginx');
+    expect(await m.engineCreates(sb.id, 'node1', 'remote-docker-engine')).toBe(creates);
   });
 
   it('applies --memory and --cpus to an inner container cgroup', async () => {
