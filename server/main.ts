@@ -11,6 +11,7 @@ import path from 'node:path';
 import { ROOT } from './core/config.ts';
 import { logger } from './core/log.ts';
 import { createLabServer } from './http/labServer.ts';
+import { startPreparingServer } from './http/preparingServer.ts';
 import { loadLessonService } from './lessons/service.ts';
 import { openSandboxes } from './sandbox/manager.ts';
 import { terminalGraceMs } from './terminal/terminalHub.ts';
@@ -31,18 +32,32 @@ async function main(): Promise<void> {
   const host = process.env.SHIPLAB_HOST ?? '127.0.0.1';
   const listenPort = port();
   const graceMs = terminalGraceMs();
+  // The address answers at once: a first start spends minutes installing the engine and
+  // building images, and whoever opened the page should see what is happening.
+  const preparing = await startPreparingServer(host, listenPort);
+  console.log(`Shiplab is preparing at ${preparing.url}/ (the page opens the lab when it is ready)`);
   log.info('opening sandboxes (the first start builds images and may take minutes)');
+  preparing.setPhase('starting the Docker engine');
   const phases = new Map<string, string>();
-  const sandboxes = await openSandboxes({
-    // One line per image and phase, not per percent.
-    onImageProgress: (p) => {
-      if (phases.get(p.image) === p.phase) return;
-      phases.set(p.image, p.phase);
-      log.info('image', { image: p.image, phase: p.phase });
-    },
-  });
-  const lessons = await loadLessonService(path.join(ROOT, 'lessons'), sandboxes);
-  const lab = await createLabServer({ sandboxes, lessons, host, port: listenPort, graceMs });
+  let sandboxes: Awaited<ReturnType<typeof openSandboxes>>;
+  let lessons: Awaited<ReturnType<typeof loadLessonService>>;
+  try {
+    sandboxes = await openSandboxes({
+      // One line per image and phase, not per percent.
+      onImageProgress: (p) => {
+        if (phases.get(p.image) === p.phase) return;
+        phases.set(p.image, p.phase);
+        log.info('image', { image: p.image, phase: p.phase });
+        preparing.setPhase(`building image ${p.image}: ${p.phase}`);
+      },
+    });
+    preparing.setPhase('loading lessons');
+    lessons = await loadLessonService(path.join(ROOT, 'lessons'), sandboxes);
+  } finally {
+    await preparing.close();
+  }
+  // With SHIPLAB_PORT=0 the lab keeps the port the preparing page was given.
+  const lab = await createLabServer({ sandboxes, lessons, host, port: listenPort || Number(new URL(preparing.url).port), graceMs });
   console.log(`Shiplab is running at ${lab.url}/`);
 
   let closing = false;
