@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import Docker from 'dockerode';
 import { dataDir } from '../core/config.ts';
 import { logger } from '../core/log.ts';
-import { run, must, which } from '../host/run.ts';
+import { run, must, processAlive, which } from '../host/run.ts';
 
 const log = logger('engine');
 
@@ -163,7 +163,7 @@ async function startEmbedded(): Promise<void> {
   for (const d of [p.dir, p.dataRoot, p.execRoot]) fs.mkdirSync(d, { recursive: true });
   fs.rmSync(p.socket, { force: true });
   const oldPid = readPid(p.pidfile);
-  if (oldPid && isAlive(oldPid)) {
+  if (oldPid && processAlive(oldPid)) {
     throw new Error(`an embedded dockerd (pid ${oldPid}) is running but its socket ${p.socket} does not answer; stop it (kill ${oldPid}) and start again`);
   }
   fs.rmSync(p.pidfile, { force: true });
@@ -208,21 +208,12 @@ function readPid(file: string): number | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Stops the embedded dockerd Shiplab started (by its pidfile), waiting for it to exit. */
 export async function stopEmbedded(): Promise<boolean> {
   const p = embeddedPaths();
   const pid = readPid(p.pidfile);
-  if (!pid || !isAlive(pid)) return false;
+  if (!pid || !processAlive(pid)) return false;
   process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 150 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < 150 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 200));
   return true;
 }

@@ -64,3 +64,13 @@ export async function which(cmd: string): Promise<string | undefined> {
   const r = await run('sh', ['-c', `command -v ${cmd}`]);
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
+
+/** True while a process with this pid exists (EPERM: it exists but belongs to someone else). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

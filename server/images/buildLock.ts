@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../core/log.ts';
+import { processAlive } from '../host/run.ts';
 
 /** How often a waiter looks at the lock again. */
 const POLL_MS = 500;
@@ -14,16 +15,6 @@ const WAIT_LOG_MS = 15_000;
 const PIDLESS_STALE_MS = 10_000;
 
 let chain: Promise<unknown> = Promise.resolve();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but is someone else's.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function tryTake(dir: string): { taken: true } | { taken: false; owner?: number } {
   try {
@@ -36,7 +27,7 @@ function tryTake(dir: string): { taken: true } | { taken: false; owner?: number 
     } catch {
       // No pid file yet: its owner is between mkdir and write, or crashed there (aged out below).
     }
-    const stale = owner ? !alive(owner) : Date.now() - fs.statSync(dir).mtimeMs > PIDLESS_STALE_MS;
+    const stale = owner ? !processAlive(owner) : Date.now() - fs.statSync(dir).mtimeMs > PIDLESS_STALE_MS;
     if (stale) {
       fs.rmSync(dir, { recursive: true, force: true });
       return tryTake(dir);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { dataDir } from '../core/config.ts';
 import { logger } from '../core/log.ts';
+import { unlessNotFound } from '../engine/notFound.ts';
 import { withBuildLock } from './buildLock.ts';
 import { BuildReporter, type ImageProgress } from './buildReporter.ts';
 import { importTree } from './importTree.ts';
@@ -40,13 +41,8 @@ function lockDir(): string {
 }
 
 async function labelsOf(docker: Dockerode, ref: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
-  try {
-    const info = await docker.getImage(ref).inspect();
-    return { id: info.Id, labels: info.Config?.Labels ?? {} };
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-    throw err;
-  }
+  const info = await unlessNotFound(docker.getImage(ref).inspect());
+  return info && { id: info.Id, labels: info.Config?.Labels ?? {} };
 }
 
 type State = { kind: 'current' } | { kind: 'retag'; id: string; missing: string[] } | { kind: 'stale' };

@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import type Dockerode from 'dockerode';
 import { dataDir } from '../core/config.ts';
 import { logger } from '../core/log.ts';
+import { unlessNotFound } from '../engine/notFound.ts';
 import { withBuildLock } from './buildLock.ts';
 import { addRepository } from './mirrorStore.ts';
 import { RECIPE_LABEL, splitTag, type Recipe } from './recipe.ts';
@@ -126,13 +127,8 @@ async function ensureNetwork(docker: Dockerode): Promise<void> {
   await docker.createNetwork({ Name: MIRROR_NETWORK, Driver: 'bridge', Internal: true, Labels: { [ROLE_LABEL]: 'mirror' } });
 }
 
-async function inspectOrUndefined(docker: Dockerode, name: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
-  try {
-    return await docker.getContainer(name).inspect();
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-    throw err;
-  }
+function inspectOrUndefined(docker: Dockerode, name: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
+  return unlessNotFound(docker.getContainer(name).inspect());
 }
 
 function createSpec(image: string, specHash: string): Dockerode.ContainerCreateOptions {

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
-import { createCheckContext, nodeEngineSocket, registryClient, unlessNotFound } from './checkContext.ts';
+import { unlessNotFound } from '../engine/notFound.ts';
+import { createCheckContext, nodeEngineSocket, registryClient } from './checkContext.ts';
 
 /** What the fake engines answer: container or image name → inspect result, or an error to reject with. */
 const engineState = vi.hoisted(() => ({

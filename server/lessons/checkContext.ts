@@ -4,6 +4,7 @@
  */
 import Docker from 'dockerode';
 import { NODE_NAMES, type NodeName } from '../common/api.ts';
+import { unlessNotFound } from '../engine/notFound.ts';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
 import { CHECK_TIMEOUT_MS, type CheckContext, type ExecOptions, type RegistryClient } from './checkApi.ts';
 
@@ -74,19 +75,6 @@ export function createCheckContext(sandboxes: Sandboxes, sandbox: SandboxInfo, o
       return sandboxes.engineCreates(sandbox.id, from, to);
     },
   };
-}
-
-/**
- * What an engine lookup found: dockerode rejects with statusCode 404 when the engine has no such
- * container or image, and here that answer is undefined. Any other failure (engine gone, 500) rejects.
- */
-export async function unlessNotFound<T>(lookup: Promise<T>): Promise<T | undefined> {
-  try {
-    return await lookup;
-  } catch (err) {
-    if (typeof err === 'object' && err !== null && (err as { statusCode?: unknown }).statusCode === 404) return undefined;
-    throw err;
-  }
 }
 
 type Get = (path: string) => Promise<{ exitCode: number; stdout: string; stderr: string }>;

@@ -14,6 +14,7 @@ import { dataDir, sandboxLimits, sandboxTimes, type SandboxLimits, type SandboxT
 import { DisposableStore, Emitter, type Disposable } from '../core/disposable.ts';
 import { logger, type Logger } from '../core/log.ts';
 import { ensureEngine, type Engine } from '../engine/engine.ts';
+import { unlessNotFound } from '../engine/notFound.ts';
 import { ensureImages, ensureMirror, MIRROR_CONTAINER, MIRROR_PORT, NODE_IMAGE } from '../images/catalog.ts';
 import { addTrace, countConnects, countCreates, removeTrace, TRACED_PORTS, type TracePair } from '../host/connTrace.ts';
 import { ensureHostIsolation } from '../host/firewall.ts';
@@ -335,9 +336,7 @@ export class SandboxManager implements Sandboxes {
       await net.disconnect({ Container: MIRROR_CONTAINER, Force: true }).catch(() => {
         /* the mirror was not connected (create failed early) */
       });
-      await net.remove().catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 404) throw err;
-      });
+      await unlessNotFound(net.remove());
     }
     await removeTrace(id);
     const dir = path.join(this.root, id);
