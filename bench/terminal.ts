@@ -18,8 +18,8 @@ import type { Page } from 'playwright-core';
 import { ROOT } from '../server/core/config.ts';
 import { must } from '../server/host/run.ts';
 import { SESSION_COOKIE } from '../server/common/api.ts';
-import { LabClient } from '../server/http/labClient.ts';
-import { TermClient } from '../server/terminal/termClient.ts';
+import { LabClient } from '../server/robot/labClient.ts';
+import { TermClient } from '../server/robot/termClient.ts';
 import { startLab, type Lab } from '../test/helpers/lab.ts';
 
 const SAMPLES = Number(process.env.SHIPLAB_BENCH_SAMPLES ?? 200);

@@ -1,6 +1,6 @@
 /** The page's side of server/common/api.ts: JSON requests and the SSE event stream. */
 import { routes, type ServerEvent } from '../server/common/api.ts';
-import { Emitter, type Disposable } from './disposable.ts';
+import { Emitter, type Disposable } from '../server/common/lifecycle.ts';
 
 export class ApiError extends Error {
   constructor(

@@ -1,3 +1,4 @@
+import { toDisposable, type Disposable } from '../server/common/lifecycle.ts';
 /** A tiny element builder: h('button', { class: 'x', onclick }, 'Label'). No HTML strings. */
 type Attrs = Record<string, string | number | boolean | undefined | ((e: Event) => void)>;
 type Child = Node | string | undefined | false;
@@ -46,4 +47,15 @@ export function commandLines(text: string): string[] {
   const lines = text.replace(/\r/g, '').split('\n');
   while (lines.length && lines[lines.length - 1]!.trim() === '') lines.pop();
   return lines;
+}
+
+/** addEventListener, with its removal as a Disposable for the owner's store. */
+export function listen(
+  target: EventTarget,
+  type: string,
+  fn: (e: Event) => void,
+  opts?: AddEventListenerOptions,
+): Disposable {
+  target.addEventListener(type, fn, opts);
+  return toDisposable(() => target.removeEventListener(type, fn, opts));
 }

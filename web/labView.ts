@@ -2,7 +2,7 @@
 import { NODE_NAMES, routes, type CheckResult, type LessonView, type Progress, type SandboxStatus } from '../server/common/api.ts';
 import { api, ApiError, type ServerEvents } from './api.ts';
 import { h } from './dom.ts';
-import { DisposableStore, toDisposable, type Disposable } from './disposable.ts';
+import { DisposableStore, toDisposable, type Disposable } from '../server/common/lifecycle.ts';
 import { LessonPane } from './lessonPane.ts';
 import { StatusBar } from './statusBar.ts';
 import { TerminalArea } from './terminalArea.ts';

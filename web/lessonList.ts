@@ -2,7 +2,7 @@
 import { routes, type LessonSummary, type Progress } from '../server/common/api.ts';
 import { api } from './api.ts';
 import { h } from './dom.ts';
-import type { Disposable } from './disposable.ts';
+import type { Disposable } from '../server/common/lifecycle.ts';
 
 export class LessonList implements Disposable {
   readonly element = h('section', { class: 'lesson-list', 'aria-label': 'Lessons' });

@@ -6,8 +6,8 @@
  */
 import { isNodeName, type CheckResult, type LessonView, type NodeName, type StepView } from '../server/common/api.ts';
 import { ApiError } from './api.ts';
-import { commandLines, copyText, h } from './dom.ts';
-import { DisposableStore, type Disposable } from './disposable.ts';
+import { commandLines, copyText, h, listen } from './dom.ts';
+import { DisposableStore, type Disposable } from '../server/common/lifecycle.ts';
 
 export interface LessonPaneActions {
   run(node: NodeName, lines: string[]): void;
@@ -107,10 +107,10 @@ export class LessonPane implements Disposable {
       form.append(h('label', { for: id, class: 'question' }, step.question), answer);
     }
     form.append(button);
-    this._store.listen(form, 'submit', (e) => {
+    this._store.add(listen(form, 'submit', (e) => {
       e.preventDefault();
       void this._check(step.index);
-    });
+    }));
     const section = h(
       'section',
       { class: 'step', 'data-step': step.index, 'aria-labelledby': `step-title-${step.index}` },

@@ -5,7 +5,7 @@ import './styles.css';
 import { routes, type SessionInfo } from '../server/common/api.ts';
 import { api, ServerEvents } from './api.ts';
 import { h } from './dom.ts';
-import type { Disposable } from './disposable.ts';
+import type { Disposable } from '../server/common/lifecycle.ts';
 import { LabView } from './labView.ts';
 import { LessonList } from './lessonList.ts';
 

@@ -3,7 +3,7 @@
 import type { SandboxStatus } from '../server/common/api.ts';
 import type { Connection } from './api.ts';
 import { formatDuration, h } from './dom.ts';
-import { DisposableStore, Emitter, type Disposable } from './disposable.ts';
+import { DisposableStore, Emitter, type Disposable } from '../server/common/lifecycle.ts';
 
 /** Under this much time left the countdown turns to a warning. */
 const WARN_LEFT_MS = 5 * 60_000;

@@ -1,8 +1,8 @@
 /** The terminal half of the lab: one tab per node, one TerminalView per tab (created on first
  * use), all connected while the sandbox is ready. Arrow keys move between tabs (ARIA tabs). */
 import type { NodeName } from '../server/common/api.ts';
-import { h } from './dom.ts';
-import { DisposableStore, type Disposable } from './disposable.ts';
+import { h, listen } from './dom.ts';
+import { DisposableStore, type Disposable } from '../server/common/lifecycle.ts';
 import { TerminalView } from './terminalView.ts';
 
 export class TerminalArea implements Disposable {
@@ -31,14 +31,14 @@ export class TerminalArea implements Disposable {
       this._tabs.set(node, tab);
       tablist.append(tab);
     }
-    this._store.listen(tablist, 'keydown', (e) => {
+    this._store.add(listen(tablist, 'keydown', (e) => {
       const k = (e as KeyboardEvent).key;
       if (k !== 'ArrowRight' && k !== 'ArrowLeft') return;
       const i = this._nodes.indexOf(this._active);
       const next = this._nodes[(i + (k === 'ArrowRight' ? 1 : this._nodes.length - 1)) % this._nodes.length]!;
       this.show(next, false);
       this._tabs.get(next)?.focus();
-    });
+    }));
     this._active = _nodes[0] ?? 'node1';
   }
 

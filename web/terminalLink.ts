@@ -6,7 +6,7 @@
 import { CloseCode, routes, type NodeName } from '../server/common/api.ts';
 import { decode, frames, isFrameError } from '../server/common/frames.ts';
 import { AckCounter } from '../server/common/flowControl.ts';
-import { Emitter, type Disposable } from './disposable.ts';
+import { Emitter, type Disposable } from '../server/common/lifecycle.ts';
 
 /** Reconnect backoff: first retry soon (a reload-like blip), then up to every 5 s. */
 const RETRY_FIRST_MS = 300;

@@ -7,8 +7,8 @@ import { FitAddon } from '@xterm/addon-fit';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import type { NodeName } from '../server/common/api.ts';
-import { copyText, h } from './dom.ts';
-import { DisposableStore, toDisposable, type Disposable } from './disposable.ts';
+import { copyText, h, listen } from './dom.ts';
+import { DisposableStore, toDisposable, type Disposable } from '../server/common/lifecycle.ts';
 import { TerminalLink, type LinkState } from './terminalLink.ts';
 import { screenText } from '../server/common/screenText.ts';
 
@@ -69,7 +69,7 @@ export class TerminalView implements Disposable {
       allowProposedApi: true,
     });
     this._store.add(this.term);
-    this._store.listen(dark, 'change', () => (this.term.options.theme = dark.matches ? DARK : LIGHT));
+    this._store.add(listen(dark, 'change', () => (this.term.options.theme = dark.matches ? DARK : LIGHT)));
     this.term.loadAddon(this._fit);
     this.term.loadAddon(new WebLinksAddon());
     this.term.attachCustomKeyEventHandler((e) => this._key(e));

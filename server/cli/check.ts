@@ -14,9 +14,9 @@ import { parseCommands } from '../lessons/format/commands.ts';
 import { formatProblem } from '../lessons/format.ts';
 import type { CommandLine, Lesson, Step } from '../lessons/model.ts';
 import { loadLessonService } from '../lessons/service.ts';
-import { openLab, warningsOnly } from '../lessons/validate/labHarness.ts';
-import { LabSession } from '../lessons/validate/labSession.ts';
-import { settledCheck, solveStep } from '../lessons/validate/stepDriver.ts';
+import { openLab, warningsOnly } from '../robot/labHarness.ts';
+import { LabSession } from '../robot/labSession.ts';
+import { settledCheck, solveStep } from '../robot/stepDriver.ts';
 
 const USAGE = `usage: npm run shiplab -- check <lesson> [--step N] --commands FILE [--answer A] [--json] [--lessons DIR]
   --step N        1-based step number (default: the last step)

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { ROOT } from '../core/config.ts';
 import { logger } from '../core/log.ts';
 import { loadLessonService } from '../lessons/service.ts';
-import { validateLessons } from '../lessons/validate.ts';
-import { openLab, warningsOnly } from '../lessons/validate/labHarness.ts';
+import { validateLessons } from '../robot/validate.ts';
+import { openLab, warningsOnly } from '../robot/labHarness.ts';
 
 const USAGE = `usage: npm run validate -- [lesson…] [--jobs N] [--out DIR] [--lessons DIR]
   lesson…        lesson ids (default: all)

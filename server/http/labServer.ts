@@ -16,10 +16,10 @@ import type { Sandboxes } from '../sandbox/types.ts';
 import type { NodeShell } from '../terminal/nodeShell.ts';
 import { TerminalHub } from '../terminal/terminalHub.ts';
 import { HttpError, readJsonBody, sendError, sendJson } from './httpIo.ts';
-import { LearnerEvents } from './learnerEvents.ts';
-import { LearnerSandboxes } from './learnerSandboxes.ts';
+import { LearnerEvents } from '../learners/learnerEvents.ts';
+import { LearnerSandboxes } from '../learners/learnerSandboxes.ts';
 import { sameOrigin, sessionCookie, sessionToken } from './requestAuth.ts';
-import { SessionStore, type LearnerRecord } from './sessionStore.ts';
+import { SessionStore, type LearnerRecord } from '../learners/sessionStore.ts';
 import { SECURITY_HEADERS, serveStatic } from './staticFiles.ts';
 
 /** Longest answer a question step accepts; answers are a number or a short word. */

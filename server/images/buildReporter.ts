@@ -3,7 +3,7 @@
  * started, the same events for the caller's progress display, and a heartbeat line while a
  * phase runs long, so a build is never silent for a minute.
  */
-import type { Disposable } from '../core/disposable.ts';
+import type { Disposable } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 
 export interface ImageProgress {

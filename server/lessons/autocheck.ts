@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { CheckResult, NodeName } from '../common/api.ts';
-import { DisposableStore, toDisposable, type Disposable } from '../core/disposable.ts';
+import { DisposableStore, toDisposable, type Disposable } from '../common/lifecycle.ts';
 import { logger, type Logger } from '../core/log.ts';
 import type { Step } from './model.ts';
 

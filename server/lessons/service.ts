@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import fs from 'node:fs';
 import type { CheckResult, LessonSummary, LessonView, StepView } from '../common/api.ts';
-import { toDisposable, type Disposable } from '../core/disposable.ts';
+import { toDisposable, type Disposable } from '../common/lifecycle.ts';
 import { logger } from '../core/log.ts';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
 import { startAutocheck } from './autocheck.ts';

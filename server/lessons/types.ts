@@ -1,5 +1,5 @@
 import type { CheckResult, LessonSummary, LessonView, NodeName } from '../common/api.ts';
-import type { Disposable } from '../core/disposable.ts';
+import type { Disposable } from '../common/lifecycle.ts';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
 
 /** What the HTTP layer needs from the lesson capability. */

@@ -11,7 +11,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { NODE_NAMES, type NodeName } from '../common/api.ts';
 import { dataDir, sandboxLimits, sandboxTimes, type SandboxLimits, type SandboxTimes } from '../core/config.ts';
-import { DisposableStore, Emitter, type Disposable } from '../core/disposable.ts';
+import { DisposableStore, Emitter, type Disposable } from '../common/lifecycle.ts';
 import { logger, type Logger } from '../core/log.ts';
 import { ensureEngine, type Engine } from '../engine/engine.ts';
 import { unlessNotFound } from '../engine/notFound.ts';

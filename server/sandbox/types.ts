@@ -1,5 +1,5 @@
 import type { NodeName } from '../common/api.ts';
-import type { Disposable } from '../core/disposable.ts';
+import type { Disposable } from '../common/lifecycle.ts';
 import type { Engine } from '../engine/engine.ts';
 
 export interface NodeInfo {

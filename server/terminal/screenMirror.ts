@@ -4,7 +4,7 @@
  */
 import headless from '@xterm/headless';
 import serializePkg from '@xterm/addon-serialize';
-import type { Disposable } from '../core/disposable.ts';
+import type { Disposable } from '../common/lifecycle.ts';
 import { MAX_FRAME_BYTES } from '../common/frames.ts';
 import { screenText } from '../common/screenText.ts';
 

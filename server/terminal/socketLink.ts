@@ -6,7 +6,7 @@
 import type { WebSocket, RawData } from 'ws';
 import { CloseCode } from '../common/api.ts';
 import { decode, isFrameError } from '../common/frames.ts';
-import { toDisposable, type Disposable } from '../core/disposable.ts';
+import { toDisposable, type Disposable } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import { closeReason, type TerminalSession, type TerminalSocket } from './terminalSession.ts';
 

@@ -5,7 +5,7 @@
  */
 import type { WebSocket } from 'ws';
 import { CloseCode, type NodeName } from '../common/api.ts';
-import { DisposableStore, type Disposable } from '../core/disposable.ts';
+import { DisposableStore, type Disposable } from '../common/lifecycle.ts';
 import { logger, type Logger } from '../core/log.ts';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
 import { dockerNodeShell, type NodeShell } from './nodeShell.ts';

@@ -14,7 +14,7 @@ import type { NodeName } from '../common/api.ts';
 import { CloseCode } from '../common/api.ts';
 import { frames } from '../common/frames.ts';
 import { FlowController, HIGH_WATERMARK_BYTES, LOW_WATERMARK_BYTES } from '../common/flowControl.ts';
-import { DisposableStore, Emitter, toDisposable, type Disposable } from '../core/disposable.ts';
+import { DisposableStore, Emitter, toDisposable, type Disposable } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import type { SandboxInfo } from '../sandbox/types.ts';
 import type { NodeShell } from './nodeShell.ts';

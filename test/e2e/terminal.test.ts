@@ -9,8 +9,8 @@ import { WebSocket } from 'ws';
 import { CloseCode, routes } from '../../server/common/api.ts';
 import { frames, MAX_FRAME_BYTES, Op } from '../../server/common/frames.ts';
 import { HIGH_WATERMARK_BYTES } from '../../server/common/flowControl.ts';
-import { LabClient } from '../../server/http/labClient.ts';
-import { TermClient, TermClosedError } from '../../server/terminal/termClient.ts';
+import { LabClient } from '../../server/robot/labClient.ts';
+import { TermClient, TermClosedError } from '../../server/robot/termClient.ts';
 import type { SandboxInfo } from '../../server/sandbox/types.ts';
 import { startLab, type Lab } from '../helpers/lab.ts';
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { Emitter } from '../../server/core/disposable.ts';
+import { Emitter } from '../../server/common/lifecycle.ts';
 import { ROOT } from '../../server/core/config.ts';
 import { createLabServer, type LabServer } from '../../server/http/labServer.ts';
 import type { LessonService } from '../../server/lessons/types.ts';

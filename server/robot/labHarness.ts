@@ -6,12 +6,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { toDisposable } from '../../core/disposable.ts';
-import { logger, type Logger } from '../../core/log.ts';
-import { createLabServer, type LabServer } from '../../http/labServer.ts';
-import { openSandboxes } from '../../sandbox/manager.ts';
-import type { Sandboxes } from '../../sandbox/types.ts';
-import type { LoadedLessonService } from '../service.ts';
+import { toDisposable } from '../common/lifecycle.ts';
+import { logger, type Logger } from '../core/log.ts';
+import { createLabServer, type LabServer } from '../http/labServer.ts';
+import { openSandboxes } from '../sandbox/manager.ts';
+import type { Sandboxes } from '../sandbox/types.ts';
+import type { LoadedLessonService } from '../lessons/service.ts';
 
 export interface Lab {
   sandboxes: Sandboxes;

@@ -1,9 +1,12 @@
 /**
  * One vocabulary for everything that must be released: listeners, timers, ptys, sockets,
- * containers. Whoever creates a resource registers its release in a DisposableStore it owns,
- * so tearing down the owner tears down everything under it, in reverse order.
+ * containers, in the server and in the page alike (no DOM, no Node here). Whoever creates a
+ * resource registers its release in a DisposableStore it owns, so tearing down the owner tears
+ * down everything under it, in reverse order. In the manner of xterm.js's Lifecycle.ts and VS
+ * Code's Emitter.
  */
 export interface Disposable {
+  /** Releases the resource; a second call does nothing. May be async (a container to remove). */
   dispose(): void | Promise<void>;
 }
 
@@ -19,19 +22,20 @@ export function toDisposable(fn: () => void | Promise<void>): Disposable {
 }
 
 export class DisposableStore implements Disposable {
-  private readonly items: Disposable[] = [];
-  private disposed = false;
+  private readonly _items: Disposable[] = [];
+  private _disposed = false;
 
   get isDisposed(): boolean {
-    return this.disposed;
+    return this._disposed;
   }
 
+  /** Registers `item`; a store already disposed disposes it at once, so a late add cannot leak. */
   add<T extends Disposable>(item: T): T {
-    if (this.disposed) {
+    if (this._disposed) {
       void item.dispose();
       return item;
     }
-    this.items.push(item);
+    this._items.push(item);
     return item;
   }
 
@@ -41,16 +45,21 @@ export class DisposableStore implements Disposable {
     return this.add(toDisposable(() => clearTimeout(handle)));
   }
 
+  /** Registers an interval that is cleared with the store. */
   interval(fn: () => void, ms: number): Disposable {
     const handle = setInterval(fn, ms);
     return this.add(toDisposable(() => clearInterval(handle)));
   }
 
+  /**
+   * Disposes every item, newest first, each even if an earlier one failed.
+   * @throws AggregateError (as a rejection) naming every item that failed to dispose.
+   */
   async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
+    if (this._disposed) return;
+    this._disposed = true;
     const errors: unknown[] = [];
-    for (const item of this.items.splice(0).reverse()) {
+    for (const item of this._items.splice(0).reverse()) {
       try {
         await item.dispose();
       } catch (err) {
@@ -61,19 +70,20 @@ export class DisposableStore implements Disposable {
   }
 }
 
-/** A typed event with a disposable subscription, in the manner of VS Code's Emitter. */
+/** A typed event with a disposable subscription: `readonly onX = this._onX.event`. */
 export class Emitter<T> implements Disposable {
-  private listeners = new Set<(value: T) => void>();
+  private readonly _listeners = new Set<(value: T) => void>();
 
   readonly event = (listener: (value: T) => void): Disposable => {
-    this.listeners.add(listener);
+    this._listeners.add(listener);
     return toDisposable(() => {
-      this.listeners.delete(listener);
+      this._listeners.delete(listener);
     });
   };
 
+  /** Calls every listener; one that throws is reported and does not stop the others. */
   fire(value: T): void {
-    for (const l of [...this.listeners]) {
+    for (const l of [...this._listeners]) {
       try {
         l(value);
       } catch (err) {
@@ -83,6 +93,6 @@ export class Emitter<T> implements Disposable {
   }
 
   dispose(): void {
-    this.listeners.clear();
+    this._listeners.clear();
   }
 }

@@ -2,8 +2,8 @@
  * Driving one step in a lab session the way a learner would: the step's runnable blocks typed
  * line by line, and checks retried while the engines settle.
  */
-import type { CheckResult } from '../../common/api.ts';
-import type { CommandLine, Lesson, Step } from '../model.ts';
+import type { CheckResult } from '../common/api.ts';
+import type { CommandLine, Lesson, Step } from '../lessons/model.ts';
 import type { LabSession } from './labSession.ts';
 
 /** Engines settle after a command returns (a container's process starts, a registry begins to

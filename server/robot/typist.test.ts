@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toDisposable } from '../../core/disposable.ts';
+import { toDisposable } from '../common/lifecycle.ts';
 import { Typist, type TerminalPort } from './typist.ts';
 
 /** A pretend shell: echoes each line, prints `respond(line)` after a delay, then a prompt. */

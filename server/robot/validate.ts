@@ -7,13 +7,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Sandboxes } from '../sandbox/types.ts';
-import { formatProblem } from './format.ts';
-import type { Lesson } from './model.ts';
-import type { LoadedLessonService } from './service.ts';
+import { formatProblem } from '../lessons/format.ts';
+import type { Lesson } from '../lessons/model.ts';
+import type { LoadedLessonService } from '../lessons/service.ts';
 import { CastRecorder } from './validate/asciicast.ts';
 import { executeRun } from './validate/executeRun.ts';
 import { failureText, junitXml, type CaseResult } from './validate/junit.ts';
-import { LabSession, TERM_COLS, TERM_ROWS } from './validate/labSession.ts';
+import { LabSession, TERM_COLS, TERM_ROWS } from './labSession.ts';
 import { caseNames, caseOrder, planLesson, type Run } from './validate/plan.ts';
 
 export interface ValidateOptions {

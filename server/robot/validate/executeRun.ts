@@ -3,9 +3,9 @@
  */
 import type { CheckResult } from '../../common/api.ts';
 import type { CaseResult } from './junit.ts';
-import type { LabSession } from './labSession.ts';
+import type { LabSession } from '../labSession.ts';
 import { caseNames, casesOf, type Run } from './plan.ts';
-import { checkUntil, describeResult, rightAnswer, solutionLines, solveStep } from './stepDriver.ts';
+import { checkUntil, describeResult, rightAnswer, solutionLines, solveStep } from '../stepDriver.ts';
 
 export interface RunContext {
   /** Opens the run's lab session (a new learner with a ready sandbox). */

@@ -1,7 +1,7 @@
 /** Server-sent events per learner: the sandbox's status, check results, progress. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerEvent } from '../common/api.ts';
-import { Emitter, toDisposable, type Disposable } from '../core/disposable.ts';
+import { Emitter, toDisposable, type Disposable } from '../common/lifecycle.ts';
 
 /** A comment line this often keeps proxies and the browser from timing the stream out. */
 const HEARTBEAT_MS = 15_000;

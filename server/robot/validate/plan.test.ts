@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLessons } from '../format.ts';
+import { loadLessons } from '../../lessons/format.ts';
 import { caseOrder, casesOf, planLesson, slug } from './plan.ts';
 
 describe('planLesson', () => {
   it('plans the solution run first, then one run per attempt', async () => {
-    const [lesson] = await loadLessons(path.join(import.meta.dirname, '..', 'fixtures', 'good'));
+    const [lesson] = await loadLessons(path.join(import.meta.dirname, '..', '..', 'lessons', 'fixtures', 'good'));
     const runs = planLesson(lesson!);
     expect(runs.map((r) => r.name)).toEqual(['solution', 'step01-forgot-d-and-the-name', 'step01-wrong-image-on-the-remote-engine-too', 'step02-the-container-s-own-pid-1']);
     expect(casesOf(runs[0]!)).toEqual([

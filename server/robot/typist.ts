@@ -4,7 +4,7 @@
  * terminal's output, so colours and cursor moves do not confuse it.
  */
 import headless from '@xterm/headless';
-import type { Disposable } from '../../core/disposable.ts';
+import type { Disposable } from '../common/lifecycle.ts';
 
 const { Terminal } = headless;
 

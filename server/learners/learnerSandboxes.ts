@@ -6,8 +6,8 @@
  */
 import type { NodeName, SandboxStatus, ServerEvent } from '../common/api.ts';
 import { isNodeName } from '../common/api.ts';
-import type { Disposable } from '../core/disposable.ts';
-import { DisposableStore } from '../core/disposable.ts';
+import type { Disposable } from '../common/lifecycle.ts';
+import { DisposableStore } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import type { LessonService } from '../lessons/types.ts';
 import type { DestroyReason, SandboxInfo, Sandboxes } from '../sandbox/types.ts';

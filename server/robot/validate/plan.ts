@@ -4,7 +4,7 @@
  * Each known wrong attempt gets its own run: earlier steps solved, the attempt typed, and the
  * check must fail with the attempt's hint.
  */
-import type { Attempt, Lesson, Step } from '../model.ts';
+import type { Attempt, Lesson, Step } from '../../lessons/model.ts';
 
 export type Run =
   | { kind: 'solution'; lesson: Lesson; name: string }

@@ -5,12 +5,12 @@
  * Everything the learner's browser would do goes the browser's way; only the validator's own
  * work (a question's `answer` command) runs through exec.
  */
-import type { CheckResult, NodeName } from '../../common/api.ts';
-import { LabClient } from '../../http/labClient.ts';
-import type { SandboxInfo, Sandboxes } from '../../sandbox/types.ts';
-import { TermClient } from '../../terminal/termClient.ts';
-import type { CommandLine } from '../model.ts';
-import type { CastRecorder } from './asciicast.ts';
+import type { CheckResult, NodeName } from '../common/api.ts';
+import { LabClient } from './labClient.ts';
+import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
+import { TermClient } from './termClient.ts';
+import type { CommandLine } from '../lessons/model.ts';
+import type { CastRecorder } from './validate/asciicast.ts';
 import { Typist } from './typist.ts';
 
 /** Terminal size the validator types at, the size of a typical lab pane. */

@@ -13,8 +13,8 @@ import { WebSocket } from 'ws';
 import type { NodeName } from '../common/api.ts';
 import { decode, frames, isFrameError } from '../common/frames.ts';
 import { AckCounter } from '../common/flowControl.ts';
-import { toDisposable, type Disposable } from '../core/disposable.ts';
-import type { LabClient } from '../http/labClient.ts';
+import { toDisposable, type Disposable } from '../common/lifecycle.ts';
+import type { LabClient } from './labClient.ts';
 import { screenText } from '../common/screenText.ts';
 
 const { Terminal } = headless;
