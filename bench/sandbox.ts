@@ -4,8 +4,8 @@
  *   npx tsx bench/sandbox.ts [runs=10]
  */
 import fs from 'node:fs';
+import { openSandboxes } from '../server/app/openSandboxes.ts';
 import { isCgroupV2 } from '../server/sandbox/cgroups.ts';
-import { openSandboxes } from '../server/sandbox/manager.ts';
 
 const runs = Number(process.argv[2] ?? 10);
 const IDLE_SETTLE_MS = 10_000;

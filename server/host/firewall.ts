@@ -5,13 +5,14 @@
  * host service listening on all interfaces.
  */
 import { run } from './run.ts';
-import { BRIDGE_WILDCARD } from '../sandbox/labels.ts';
 
 let done: Promise<void> | undefined;
 
-export function ensureHostIsolation(): Promise<void> {
+/** Drops everything that interfaces matching `bridgeWildcard` (an iptables -i pattern, e.g. the
+ * sandbox bridges' BRIDGE_WILDCARD) send to the host itself; once per process (Shiplab has one pattern). */
+export function ensureHostIsolation(bridgeWildcard: string): Promise<void> {
   done ??= (async () => {
-    const rule = ['INPUT', '-i', BRIDGE_WILDCARD, '-j', 'DROP'];
+    const rule = ['INPUT', '-i', bridgeWildcard, '-j', 'DROP'];
     if ((await run('iptables', ['-w', '5', '-C', ...rule])).code === 0) return;
     const r = await run('iptables', ['-w', '5', '-I', ...rule]);
     if (r.code !== 0) throw new Error(`cannot isolate sandboxes from the host (iptables -I ${rule.join(' ')}): ${r.stderr.trim()}`);

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
 import { unlessNotFound } from '../engine/notFound.ts';
-import { createCheckContext, nodeEngineSocket, registryClient } from './checkContext.ts';
+import { nodeEngineSocket } from '../sandbox/nodeEngine.ts';
+import { createCheckContext, registryClient } from './checkContext.ts';
 
 /** What the fake engines answer: container or image name → inspect result, or an error to reject with. */
 const engineState = vi.hoisted(() => ({
@@ -80,12 +81,6 @@ describe('registryClient', () => {
   it('refuses a repository written with host or tag', async () => {
     const r = registryClient(fakeGet({}).get, 'node1:5000');
     await expect(r.tags('localhost:5000/a')).rejects.toThrow(TypeError);
-  });
-});
-
-describe('nodeEngineSocket', () => {
-  it('goes through the node root to /run, not /var/run', () => {
-    expect(nodeEngineSocket(1234)).toBe('/proc/1234/root/run/docker.sock');
   });
 });
 

@@ -2,9 +2,10 @@
  * Builds the CheckContext (checkApi.ts) of one check run from a sandbox: the nodes' inner
  * engines through their filesystems, exec and TCP counts through the sandbox capability.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { NODE_NAMES, type NodeName } from '../common/api.ts';
 import { unlessNotFound } from '../engine/notFound.ts';
+import { nodeEngine } from '../sandbox/nodeEngine.ts';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
 import { CHECK_TIMEOUT_MS, type CheckContext, type ExecOptions, type RegistryClient } from './checkApi.ts';
 
@@ -12,19 +13,6 @@ import { CHECK_TIMEOUT_MS, type CheckContext, type ExecOptions, type RegistryCli
 const REGISTRY_CURL_MAX_SECONDS = 2;
 /** curl exit codes meaning "nothing (useful) answers there": 7 refused, 22 HTTP ≥ 400, 28 timeout, 52 empty reply, 56 reset. */
 const CURL_NO_ANSWER = new Set([7, 22, 28, 52, 56]);
-
-/**
- * The inner engine's socket, seen through the node's root: the server runs as root on the host,
- * and /proc/<pid>/root is the node's filesystem. /run, not /var/run: an absolute symlink
- * (/var/run → /run) would resolve against the host's root, not the node's.
- */
-export function nodeEngineSocket(pid: number): string {
-  return `/proc/${pid}/root/run/docker.sock`;
-}
-
-export function nodeEngine(pid: number, timeoutMs = CHECK_TIMEOUT_MS): Docker {
-  return new Docker({ socketPath: nodeEngineSocket(pid), timeout: timeoutMs });
-}
 
 export interface ContextOptions {
   answer?: string;
@@ -47,7 +35,7 @@ export function createCheckContext(sandboxes: Sandboxes, sandbox: SandboxInfo, o
   };
   const engine = (name: NodeName) => {
     let e = engines.get(name);
-    if (!e) engines.set(name, (e = nodeEngine(node(name).pid)));
+    if (!e) engines.set(name, (e = nodeEngine(node(name).pid, CHECK_TIMEOUT_MS)));
     return e;
   };
   const nodes = Object.fromEntries(NODE_NAMES.map((n) => [n, { ip: sandbox.nodes[n]?.ip ?? '' }])) as Record<NodeName, { ip: string }>;

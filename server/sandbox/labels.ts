@@ -1,4 +1,6 @@
-/** Labels on everything a sandbox owns, so a restarted server can find, re-adopt or remove it. */
+/** Labels on everything a sandbox owns, and the names made from its id, so a restarted server can find, re-adopt or remove it. */
+import path from 'node:path';
+
 export const LABEL = {
   sandbox: 'shiplab.sandbox',
   owner: 'shiplab.owner',
@@ -10,6 +12,11 @@ export const LABEL = {
 
 export function containerName(sandboxId: string, node: string): string {
   return `shiplab-${sandboxId}-${node}`;
+}
+
+/** The sandbox's host directory (its stores and resolv.conf) under `sandboxesDir`. */
+export function sandboxDir(sandboxesDir: string, sandboxId: string): string {
+  return path.join(sandboxesDir, sandboxId);
 }
 
 export function networkName(sandboxId: string): string {

@@ -1,12 +1,13 @@
 /** Helpers for integration tests that drive real sandboxes. */
 import fs from 'node:fs';
 import Docker from 'dockerode';
+import { openSandboxes } from '../../server/app/openSandboxes.ts';
 import type { NodeName } from '../../server/common/api.ts';
 import { dataDir } from '../../server/core/config.ts';
 import { tracedSandboxes } from '../../server/host/connTrace.ts';
 import { listParentCgroups } from '../../server/sandbox/cgroups.ts';
 import { LABEL } from '../../server/sandbox/labels.ts';
-import { openSandboxes, type SandboxManager } from '../../server/sandbox/manager.ts';
+import type { SandboxManager } from '../../server/sandbox/manager.ts';
 import { loopDevicesUnder } from '../../server/sandbox/store.ts';
 import type { SandboxInfo } from '../../server/sandbox/types.ts';
 

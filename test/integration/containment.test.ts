@@ -5,8 +5,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSandboxes } from '../../server/app/openSandboxes.ts';
 import { embeddedPaths } from '../../server/engine/engine.ts';
-import { openSandboxes, type SandboxManager } from '../../server/sandbox/manager.ts';
+import type { SandboxManager } from '../../server/sandbox/manager.ts';
 import type { SandboxInfo } from '../../server/sandbox/types.ts';
 import { leftovers, NONE, sh } from '../helpers/sandbox.ts';
 

@@ -3,8 +3,8 @@
  * removes broken ones.
  */
 import { describe, expect, it } from 'vitest';
+import { openSandboxes } from '../../server/app/openSandboxes.ts';
 import { run } from '../../server/host/run.ts';
-import { openSandboxes } from '../../server/sandbox/manager.ts';
 import { leftovers, manager, NONE } from '../helpers/sandbox.ts';
 
 const CYCLES = Number(process.env.SHIPLAB_TEST_CYCLES ?? 20);
