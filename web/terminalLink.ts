@@ -1,12 +1,15 @@
 /**
  * One terminal's WebSocket (/ws/terminal/:node): binary frames from server/common/frames.ts,
- * acks after xterm has rendered output, resize only when the size really changed, and
- * reconnection with backoff when the network drops (the shell waits on the server meanwhile).
+ * decoded and acknowledged after xterm has rendered output by the TerminalReceiver it shares with
+ * the Node client, resize only when the size really changed, and reconnection with backoff when
+ * the network drops (the shell waits on the server meanwhile).
  */
 import { CloseCode, routes, type NodeName } from '../server/common/api.ts';
-import { decode, frames, isFrameError } from '../server/common/frames.ts';
-import { AckCounter } from '../server/common/flowControl.ts';
+import { frames } from '../server/common/frames.ts';
 import { Emitter, type Disposable } from '../server/common/lifecycle.ts';
+import { TerminalReceiver, type TerminalSink } from '../server/common/terminalReceiver.ts';
+
+export type { TerminalSink } from '../server/common/terminalReceiver.ts';
 
 /** Reconnect backoff: first retry soon (a reload-like blip), then up to every 5 s. */
 const RETRY_FIRST_MS = 300;
@@ -22,15 +25,6 @@ export type LinkState =
   | 'gone' // the sandbox went away
   | 'refused'; // no session / foreign origin
 
-/** Where the link delivers what the server sends (the xterm view). */
-export interface TerminalSink {
-  /** Replace the screen with a snapshot; call `done` once written. */
-  snapshot(cols: number, rows: number, data: Uint8Array, done: () => void): void;
-  /** Write output; call `rendered` once xterm has processed it (the write callback). */
-  output(data: Uint8Array, rendered: () => void): void;
-  exit(code: number): void;
-}
-
 export class TerminalLink implements Disposable {
   private readonly _onState = new Emitter<{ state: LinkState; reason?: string }>();
   readonly onState = this._onState.event;
@@ -39,19 +33,27 @@ export class TerminalLink implements Disposable {
   private _wanted = false;
   private _retry: ReturnType<typeof setTimeout> | undefined;
   private _retryMs = RETRY_FIRST_MS;
-  private readonly _acks = new AckCounter();
+  /** Decodes what the server sends into the xterm view and acks what it rendered. */
+  private readonly _receiver: TerminalReceiver;
   private _size: { cols: number; rows: number } | undefined;
   private _sentSize: { cols: number; rows: number } | undefined;
-  /** Bytes rendered in total (bench and tests read it). */
-  bytesRendered = 0;
 
+  /** `sink` is where the server's snapshots, output and exit go (the xterm view). */
   constructor(
     readonly node: NodeName,
-    private readonly _sink: TerminalSink,
-  ) {}
+    sink: TerminalSink,
+  ) {
+    this._receiver = new TerminalReceiver(sink);
+    this._receiver.onSnapshot(() => this._set('open'));
+  }
 
   get state(): LinkState {
     return this._state;
+  }
+
+  /** Bytes rendered in total, over every connection (bench and tests read it). */
+  get bytesRendered(): number {
+    return this._receiver.bytesRendered;
   }
 
   /** Connect (or reconnect now) and keep the connection up until disconnect(). */
@@ -84,15 +86,16 @@ export class TerminalLink implements Disposable {
   dispose(): void {
     this.disconnect();
     this._onState.dispose();
+    this._receiver.dispose();
   }
 
   private _open(): void {
-    const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${routes.terminal(this.node)}`;
+    const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${routes.terminal.path({ node: this.node })}`;
     const ws = new WebSocket(url);
     ws.binaryType = 'arraybuffer';
     this._ws = ws;
     this._sentSize = undefined;
-    this._acks.reset();
+    this._receiver.reset();
     this._set(this._state === 'reconnecting' ? 'reconnecting' : 'connecting');
     ws.onopen = () => {
       this._retryMs = RETRY_FIRST_MS;
@@ -100,23 +103,11 @@ export class TerminalLink implements Disposable {
     };
     ws.onmessage = (e) => {
       if (!(e.data instanceof ArrayBuffer)) return;
-      const f = decode(new Uint8Array(e.data));
-      if (isFrameError(f)) {
-        console.error('bad frame from the server:', f.error);
-        return;
-      }
-      if (f.type === 'snapshot') {
-        this._sink.snapshot(f.cols, f.rows, f.data, () => this._set('open'));
-      } else if (f.type === 'output') {
-        const n = f.data.length;
-        this._sink.output(f.data, () => {
-          this.bytesRendered += n;
-          const ack = this._acks.rendered(n);
-          if (ack && ws.readyState === WebSocket.OPEN) ws.send(frames.ack(ack));
-        });
-      } else if (f.type === 'exit') {
-        this._sink.exit(f.code);
-      }
+      // Acks go back on the socket the output came on, and only while it is open.
+      const bad = this._receiver.receive(new Uint8Array(e.data), (ack) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(ack);
+      });
+      if (bad) console.error('bad frame from the server:', bad.error);
     };
     ws.onclose = (e) => {
       if (this._ws !== ws) return;

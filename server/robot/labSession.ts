@@ -11,7 +11,6 @@ import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
 import { TermClient } from './termClient.ts';
 import type { CommandLine } from '../lessons/model.ts';
 import type { CastRecorder } from './validate/asciicast.ts';
-import { Typist } from './typist.ts';
 
 /** Terminal size the validator types at, the size of a typical lab pane. */
 export const TERM_COLS = 120;
@@ -19,13 +18,8 @@ export const TERM_ROWS = 32;
 /** A question's `answer` command may be slow (docker inspect on a busy engine); bounded all the same. */
 const HIDDEN_EXEC_TIMEOUT_MS = 120_000;
 
-interface OpenTerminal {
-  client: TermClient;
-  typist: Typist;
-}
-
 export class LabSession {
-  private readonly _terminals = new Map<NodeName, Promise<OpenTerminal>>();
+  private readonly _terminals = new Map<NodeName, Promise<TermClient>>();
   private _lastNode: NodeName | undefined;
   private _closed = false;
 
@@ -57,17 +51,15 @@ export class LabSession {
     return new LabSession(client, info, sandboxes, cast);
   }
 
-  private _terminal(node: NodeName): Promise<OpenTerminal> {
+  private _terminal(node: NodeName): Promise<TermClient> {
     let t = this._terminals.get(node);
     if (!t) {
       t = (async () => {
         const client = await TermClient.connect(this.client, node, { cols: TERM_COLS, rows: TERM_ROWS });
-        const typist = new Typist({ send: (d) => client.write(d), onOutput: (l) => client.onOutput((d) => l(d)) }, TERM_COLS, TERM_ROWS);
+        // The prompt connect() waited for arrived before the recording listened: write it in.
+        this._record(node, client.cursorLine());
         client.onOutput((data) => this._record(node, data));
-        void client.closed.then((e) => typist.close(e.message));
-        // The prompt TermClient waited for arrived before the typist listened: write it in.
-        this._record(node, `${client.cursorLine().trimEnd()} `);
-        return { client, typist };
+        return client;
       })();
       this._terminals.set(node, t);
     }
@@ -89,7 +81,7 @@ export class LabSession {
       // connect() waited for the first prompt and every line waits for the next, so the shell
       // is at a prompt whenever a line is typed.
       const t = await this._terminal(line.node);
-      await t.typist.typeLine(line.text);
+      await t.typeLine(line.text);
     }
   }
 
@@ -114,9 +106,7 @@ export class LabSession {
     this._closed = true;
     for (const t of this._terminals.values()) {
       try {
-        const { client, typist } = await t;
-        typist.dispose();
-        client.close();
+        (await t).close();
       } catch {
         // Swallow: this terminal never opened; its error was reported where it was used.
       }

@@ -1,7 +1,10 @@
 /**
- * A Node terminal client that behaves like the browser: one WebSocket per node terminal, binary
- * frames, acks after its headless xterm has parsed output (in ACK_CHUNK_BYTES chunks), a screen
- * you can read as text, and `run(line)` that types a command and waits for the prompt.
+ * The Node terminal client, the one the validator, the check CLI (both through LabSession), the
+ * e2e tests and the bench use. It behaves like the browser: one WebSocket per node terminal,
+ * binary frames decoded and acknowledged by the TerminalReceiver the page uses too (acks after
+ * its headless xterm has parsed output), and a screen you can read as text. On that one screen
+ * sits the one prompt rule (see atPrompt): `typeLine(line)` types a line the way a learner would
+ * and waits for the next prompt; `run(line)` does the same and returns the command's output.
  *
  * @example
  *   const t = await TermClient.connect(lab, 'node1');
@@ -11,41 +14,59 @@
 import headless from '@xterm/headless';
 import { WebSocket } from 'ws';
 import type { NodeName } from '../common/api.ts';
-import { decode, frames, isFrameError } from '../common/frames.ts';
-import { AckCounter } from '../common/flowControl.ts';
-import { toDisposable, type Disposable } from '../common/lifecycle.ts';
-import type { LabClient } from './labClient.ts';
+import { frames } from '../common/frames.ts';
+import { Emitter, type Disposable } from '../common/lifecycle.ts';
 import { screenText } from '../common/screenText.ts';
+import { TerminalReceiver } from '../common/terminalReceiver.ts';
+import type { LabClient } from './labClient.ts';
 
 const { Terminal } = headless;
 
-/** The node's prompt (images/node/bashrc: PS1='\u@\h:\w\$ '), e.g. `root@node1:~# `. */
-export const PROMPT_PATTERN = /[\w.-]+@[\w.-]+:[^\n]*[#$] $/;
-
-/** Output kept for run()/waitFor() matching; older output is dropped (the screen keeps its own). */
-const MAX_TRANSCRIPT_CHARS = 1024 * 1024;
+/**
+ * A prompt at the cursor: bash's `root@node1:~# ` or `$ `, a continuation `> `, or a shell in a
+ * container (`/ # `). Matched against the text left of the cursor only, so what a learner has
+ * typed after a prompt does not count as one.
+ */
+export const PROMPT_AT_CURSOR = /[#$>] $/;
+/** The shell has printed the prompt when output stopped for this long (ms) with the cursor after
+ * one. Long enough to cover the gap between bash's prompt and a late line from a background job. */
+export const PROMPT_QUIET_MS = 150;
+/** How long one typed line may run (ms): a `docker pull` of nginx from the local mirror takes ~5 s
+ * here; a slow machine gets 24×. */
+export const LINE_TIMEOUT_MS = 120_000;
+/** How long a new terminal may take to show its first prompt (ms): a login shell (bash -l,
+ * bash-completion) shows it within ~1 s. */
+export const FIRST_PROMPT_TIMEOUT_MS = 30_000;
+/** Default for run(), waitFor() and waitForPrompt() (ms): tests wait for quick commands, and a
+ * failure should say so well before the test runner's own timeout. */
 const DEFAULT_TIMEOUT_MS = 30_000;
-/** A fresh shell prints its first prompt within this long (bash -l in a node: ~100 ms). */
-const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
+/** Output kept for run()/waitFor() matching, characters; older output is dropped (the screen
+ * keeps its own scrollback). 1 Mi is far more than one command's output in a test. */
+const MAX_TRANSCRIPT_CHARS = 1024 * 1024;
+/** Lines kept above the screen; tests read the visible screen only. */
+const SCROLLBACK_LINES = 1000;
+/** How often waits look at the screen (ms): far below PROMPT_QUIET_MS, cheap for one terminal. */
 const POLL_MS = 10;
 
-/** The socket closed; `code` is a CloseCode (server/common/api.ts) or a WebSocket code. */
+/** The socket closed; `code` is a CloseCode (server/common/api.ts) or a WebSocket code. `line` is
+ * the line being typed then, if any. */
 export class TermClosedError extends Error {
   constructor(
     readonly code: number,
     readonly reason: string,
+    readonly line?: string,
   ) {
-    super(`terminal closed (${code}${reason ? `: ${reason}` : ''})`);
+    super(`terminal closed (${code}${reason ? `: ${reason}` : ''})${line !== undefined ? ` while \`${line}\` ran` : ''}`);
   }
 }
 
-/** run()/waitFor() gave up; `screen` is what the terminal showed then. */
+/** A wait gave up; `screen` is what the terminal showed then (also in the message). */
 export class TermTimeoutError extends Error {
   constructor(
     what: string,
     readonly screen: string,
   ) {
-    super(`${what}; the screen shows:\n${screen}`);
+    super(`${what}; the screen shows:\n${screen.replace(/\n+$/, '')}`);
   }
 }
 
@@ -60,73 +81,149 @@ export function plainText(s: string): string {
     .replace(/\r/g, '');
 }
 
-export interface ConnectOptions {
+/**
+ * What a TermClient needs from a connection to a terminal session: binary messages both ways
+ * (server/common/frames.ts) and a close. connect() uses a WebSocket; unit tests a fake server.
+ */
+export interface TermTransport {
+  /** Resolves once messages can be sent; stays pending if the connection closes first (onClose
+   * says so). */
+  readonly opened: Promise<void>;
+  readonly isOpen: boolean;
+  /** Sends one message: a Uint8Array as a binary message, a string as a text message.
+   * @throws Error when the connection is not open. */
+  send(data: Uint8Array | string): void;
+  /** Closes the connection (nothing if it is already closed); onClose follows. */
+  close(code: number, reason: string): void;
+  /** Every binary message from the server. */
+  readonly onMessage: (listener: (message: Uint8Array) => void) => Disposable;
+  /** The connection closed, once, with its close code and reason. */
+  readonly onClose: (listener: (e: { code: number; reason: string }) => void) => Disposable;
+}
+
+/** A TermTransport over a `ws` WebSocket; listens from construction, so nothing sent right after
+ * the upgrade is missed. */
+class WebSocketTransport implements TermTransport {
+  private readonly _onMessage = new Emitter<Uint8Array>();
+  readonly onMessage = this._onMessage.event;
+  private readonly _onClose = new Emitter<{ code: number; reason: string }>();
+  readonly onClose = this._onClose.event;
+  readonly opened: Promise<void>;
+
+  constructor(private readonly _ws: WebSocket) {
+    this.opened = new Promise((resolve) => _ws.once('open', () => resolve()));
+    _ws.on('message', (data: Buffer, isBinary) => {
+      // The server only sends binary frames; anything else is not ours to read.
+      if (isBinary) this._onMessage.fire(data);
+    });
+    _ws.on('close', (code, reason) => this._onClose.fire({ code, reason: reason.toString() }));
+    _ws.on('error', () => {
+      // A close event follows; errors are reported through onClose.
+    });
+  }
+
+  get isOpen(): boolean {
+    return this._ws.readyState === this._ws.OPEN;
+  }
+
+  send(data: Uint8Array | string): void {
+    if (!this.isOpen) throw new Error('terminal socket is not open');
+    this._ws.send(data);
+  }
+
+  close(code: number, reason: string): void {
+    if (this._ws.readyState === this._ws.OPEN || this._ws.readyState === this._ws.CONNECTING) this._ws.close(code, reason);
+  }
+}
+
+export interface AttachOptions {
   cols?: number;
   rows?: number;
-  /** Extra headers for the upgrade (tests: a foreign Origin, another cookie). */
-  headers?: Record<string, string>;
   /** Wait until a prompt shows (default true). */
   waitForPrompt?: boolean;
+  /** How long to wait for that prompt (default FIRST_PROMPT_TIMEOUT_MS). */
   timeoutMs?: number;
 }
 
+export interface ConnectOptions extends AttachOptions {
+  /** Extra headers for the upgrade (tests: a foreign Origin, another cookie). */
+  headers?: Record<string, string>;
+}
+
 export class TermClient implements Disposable {
-  private readonly _ws: WebSocket;
   private readonly _term: InstanceType<typeof Terminal>;
-  private readonly _acks = new AckCounter();
+  private readonly _receiver: TerminalReceiver;
+  private readonly _onOutput = new Emitter<string>();
+  /**
+   * Every piece of output as it arrives, decoded (e.g. for an asciicast recording). A snapshot
+   * counts as output too.
+   */
+  readonly onOutput = this._onOutput.event;
   private readonly _decoder = new TextDecoder();
-  private readonly _outputListeners = new Set<(data: string, tMs: number) => void>();
-  private readonly _t0 = performance.now();
+  /** The size this client wants; a snapshot is written at the server's size, then back to this. */
+  private _size: { cols: number; rows: number };
   private _transcript = '';
   /** How many characters were dropped from the front of _transcript. */
   private _dropped = 0;
+  /** Line feeds received: a typed line's Enter echoes one, so a prompt counts only after it. */
+  private _newlines = 0;
+  /** Writes handed to the headless xterm and not yet parsed: the screen is not final until 0. */
+  private _pendingWrites = 0;
+  private _lastOutput = performance.now();
   private _closed: TermClosedError | undefined;
+  private _disposed = false;
   private _exitCode: number | undefined;
-  /** Resolves when the socket closes, with its code and reason. */
+  /** Resolves when the connection closes, with its code and reason. */
   readonly closed: Promise<TermClosedError>;
-  private _gotSnapshot!: () => void;
-  private readonly _snapshot = new Promise<void>((resolve) => (this._gotSnapshot = resolve));
+  private readonly _snapshot: Promise<void>;
 
-  private constructor(ws: WebSocket, cols: number, rows: number) {
-    this._ws = ws;
-    this._term = new Terminal({ cols, rows, scrollback: 1000, allowProposedApi: true });
+  private constructor(
+    private readonly _transport: TermTransport,
+    cols: number,
+    rows: number,
+  ) {
+    this._size = { cols, rows };
+    this._term = new Terminal({ cols, rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
     this.closed = new Promise((resolve) => {
-      ws.on('close', (code, reason) => {
-        this._closed = new TermClosedError(code, reason.toString());
+      _transport.onClose(({ code, reason }) => {
+        this._closed ??= new TermClosedError(code, reason);
         resolve(this._closed);
       });
     });
-    ws.on('error', () => {
-      // A close event follows; errors are reported through `closed`.
-    });
-    ws.on('message', (data: Buffer, isBinary) => {
-      if (!isBinary) return;
-      const f = decode(data);
-      if (isFrameError(f)) return;
-      if (f.type === 'snapshot') {
+    this._receiver = new TerminalReceiver({
+      snapshot: (snapCols, snapRows, data, done) => {
         // RIS (ESC c) resets the terminal in the write queue, after output still being parsed;
         // the snapshot is written at the size it was taken at.
-        this._term.write('\x1bc', () => {
-          if (f.cols !== this._term.cols || f.rows !== this._term.rows) this._term.resize(f.cols, f.rows);
+        this._write('\x1bc', () => {
+          if (snapCols !== this._term.cols || snapRows !== this._term.rows) this._term.resize(snapCols, snapRows);
         });
-        const data = new Uint8Array(f.data);
-        this._term.write(data, () => {
+        const copy = new Uint8Array(data);
+        this._write(copy, () => {
           // Back to our own size; the server resizes its side when we say so.
-          if (this._term.cols !== cols || this._term.rows !== rows) this._term.resize(cols, rows);
-          this._gotSnapshot();
+          const { cols: c, rows: r } = this._size;
+          if (this._term.cols !== c || this._term.rows !== r) this._term.resize(c, r);
+          done();
         });
-        this._record(this._decoder.decode(data));
-      } else if (f.type === 'output') {
-        const n = f.data.length;
-        const copy = new Uint8Array(f.data);
-        this._term.write(copy, () => {
-          const ack = this._acks.rendered(n);
-          if (ack && ws.readyState === ws.OPEN) ws.send(frames.ack(ack));
-        });
+        this._record(this._decoder.decode(copy));
+      },
+      output: (data, rendered) => {
+        // A copy: the message buffer is not ours to keep while xterm's queue holds it.
+        const copy = new Uint8Array(data);
+        this._write(copy, rendered);
         this._record(this._decoder.decode(copy, { stream: true }));
-      } else if (f.type === 'exit') {
-        this._exitCode = f.code;
-      }
+      },
+      exit: (code) => {
+        this._exitCode = code;
+      },
+    });
+    this._snapshot = new Promise((resolve) => this._receiver.onSnapshot(() => resolve()));
+    _transport.onMessage((message) => {
+      if (this._disposed) return; // Closing: the screen is gone, and nobody reads it.
+      // A malformed frame from the server is ignored: the screen shows what did arrive, and a
+      // wait that needed more times out saying what the screen shows.
+      this._receiver.receive(message, (ack) => {
+        if (_transport.isOpen) _transport.send(ack);
+      });
     });
   }
 
@@ -136,18 +233,47 @@ export class TermClient implements Disposable {
    * @throws TermClosedError when the server refuses (e.g. CloseCode.Unauthorized, NotFound).
    * @throws TermTimeoutError when no prompt shows within `timeoutMs`.
    */
-  static async connect(client: LabClient, node: NodeName, opts: ConnectOptions = {}): Promise<TermClient> {
-    const cols = opts.cols ?? 120;
-    const rows = opts.rows ?? 32;
+  static connect(client: LabClient, node: NodeName, opts: ConnectOptions = {}): Promise<TermClient> {
     const ws = new WebSocket(client.terminalUrl(node), {
       headers: { cookie: client.cookie, ...opts.headers },
       perMessageDeflate: false,
     });
-    const t = new TermClient(ws, cols, rows);
-    await Promise.race([new Promise<void>((resolve) => ws.once('open', () => resolve())), t.closed.then((e) => Promise.reject(e))]);
-    ws.send(frames.resize(cols, rows));
-    await Promise.race([t._snapshot, t.closed.then((e) => Promise.reject(e))]);
-    if (opts.waitForPrompt ?? true) await t.waitForPrompt(opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    return TermClient.attach(new WebSocketTransport(ws), opts);
+  }
+
+  /**
+   * A client over `transport` (open, or opening): once it is open, says our size, waits for the
+   * screen snapshot and, by default, for a prompt. On failure the transport is closed.
+   * Listens to the transport from the call on, so call it before anything can arrive.
+   * @throws TermClosedError when the connection closes first.
+   * @throws TermTimeoutError when no prompt shows within `timeoutMs` (default
+   *   FIRST_PROMPT_TIMEOUT_MS).
+   * @throws RangeError when `cols` or `rows` is not a terminal size.
+   */
+  static async attach(transport: TermTransport, opts: AttachOptions = {}): Promise<TermClient> {
+    const cols = opts.cols ?? 120;
+    const rows = opts.rows ?? 32;
+    try {
+      // Checked before anything is built, so a bad size names itself rather than failing in xterm.
+      frames.resize(cols, rows);
+    } catch (err) {
+      transport.close(1000, 'client done');
+      throw err;
+    }
+    const t = new TermClient(transport, cols, rows);
+    const closed = t.closed.then((e) => Promise.reject(e));
+    // Raced below while attaching; after that nobody awaits it, so a later close is not an
+    // unhandled rejection.
+    closed.catch(() => {});
+    try {
+      await Promise.race([transport.opened, closed]);
+      transport.send(frames.resize(cols, rows));
+      await Promise.race([t._snapshot, closed]);
+      if (opts.waitForPrompt ?? true) await t.waitForPrompt(opts.timeoutMs ?? FIRST_PROMPT_TIMEOUT_MS);
+    } catch (err) {
+      t.close();
+      throw err;
+    }
     return t;
   }
 
@@ -165,61 +291,88 @@ export class TermClient implements Disposable {
     return screenText(this._term.buffer.active, this._term.rows);
   }
 
-  /** The line the cursor is on. */
+  /** The text left of the cursor on its line (after a prompt: the prompt, e.g. `root@node1:~# `). */
   cursorLine(): string {
-    const buf = this._term.buffer.active;
-    return buf.getLine(buf.baseY + buf.cursorY)?.translateToString(true) ?? '';
-  }
-
-  /** Types `data` (keystrokes; '\r' is Enter, '\x03' is Ctrl-C). */
-  write(data: string | Uint8Array): void {
-    this._assertOpen();
-    this._ws.send(frames.input(data));
-  }
-
-  resize(cols: number, rows: number): void {
-    this._assertOpen();
-    this._term.resize(cols, rows);
-    this._ws.send(frames.resize(cols, rows));
-  }
-
-  /** Sends a raw message (tests: malformed frames, text frames). */
-  sendRaw(data: Uint8Array | string): void {
-    this._ws.send(data);
+    const b = this._term.buffer.active;
+    return b.getLine(b.baseY + b.cursorY)?.translateToString(false, 0, b.cursorX) ?? '';
   }
 
   /**
-   * Types `line` and Enter, and resolves with the command's output (plain text, without the
-   * echoed command and the next prompt) once a fresh prompt follows it.
-   * @throws TermTimeoutError after `timeoutMs` (default 30 s); TermClosedError if the socket closes.
+   * The one prompt rule: the text left of the cursor ends like a prompt (PROMPT_AT_CURSOR), the
+   * screen has parsed everything received, and output has been quiet for PROMPT_QUIET_MS (a
+   * prompt is the last thing a shell prints before it waits for input).
+   */
+  atPrompt(): boolean {
+    return this._pendingWrites === 0 && performance.now() - this._lastOutput >= PROMPT_QUIET_MS && PROMPT_AT_CURSOR.test(this.cursorLine());
+  }
+
+  /**
+   * Types `data` (keystrokes; '\r' is Enter, '\x03' is Ctrl-C).
+   * @throws TermClosedError when the connection has closed.
+   */
+  write(data: string | Uint8Array): void {
+    this._assertOpen();
+    this._transport.send(frames.input(data));
+  }
+
+  /**
+   * Resizes our screen and tells the server.
+   * @throws TermClosedError when the connection has closed.
+   * @throws RangeError when `cols` or `rows` is not a terminal size.
+   */
+  resize(cols: number, rows: number): void {
+    this._assertOpen();
+    const frame = frames.resize(cols, rows);
+    this._size = { cols, rows };
+    this._term.resize(cols, rows);
+    this._transport.send(frame);
+  }
+
+  /**
+   * Sends a raw message (tests: malformed frames, text frames).
+   * @throws Error when the connection is not open.
+   */
+  sendRaw(data: Uint8Array | string): void {
+    this._transport.send(data);
+  }
+
+  /**
+   * Types `line` and Enter the way a learner would, then waits for the next prompt after the
+   * Enter's line feed, so neither the prompt the line was typed at nor an echo that ends like a
+   * prompt counts.
+   * @throws TypeError when `line` is more than one line (type those with write()).
+   * @throws TermTimeoutError naming the line after `timeoutMs` (default LINE_TIMEOUT_MS).
+   * @throws TermClosedError naming the line when the connection closes first.
+   */
+  async typeLine(line: string, timeoutMs = LINE_TIMEOUT_MS): Promise<void> {
+    await this._typeLine(line, timeoutMs);
+  }
+
+  /**
+   * Types `line` and Enter like typeLine(), and resolves with the command's output: plain text
+   * between the echoed line and the next prompt, without either.
+   * @throws TypeError when `line` is more than one line (type those with write()).
+   * @throws TermTimeoutError after `timeoutMs` (default 30 s).
+   * @throws TermClosedError when the connection closes first.
    */
   async run(line: string, opts: { timeoutMs?: number } = {}): Promise<string> {
-    if (/[\r\n]/.test(line)) throw new Error(`run() takes one line; type multi-line input with write() (got ${JSON.stringify(line)})`);
-    const start = this._dropped + this._transcript.length;
-    this.write(line + '\r');
+    const start = await this._typeLine(line, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const since = plainText(this._transcript.slice(Math.max(0, start - this._dropped)));
+    // The output starts on the line after the echo (found by its first 40 characters, as long
+    // lines wrap) and ends before the prompt, the last line.
     const echo = plainText(line).trim().slice(0, 40);
-    let output = '';
-    await this._until(`"${line}" did not return to a prompt`, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => {
-      const since = plainText(this._transcript.slice(Math.max(0, start - this._dropped)));
-      const at = since.indexOf(echo);
-      if (at < 0) return false;
-      const afterEcho = since.slice(at + echo.length);
-      const nl = afterEcho.indexOf('\n');
-      if (nl < 0) return false;
-      const rest = afterEcho.slice(nl + 1);
-      const lastNl = rest.lastIndexOf('\n');
-      const last = rest.slice(lastNl + 1);
-      if (!PROMPT_PATTERN.test(last) || !this._atPrompt()) return false;
-      output = lastNl < 0 ? '' : rest.slice(0, lastNl);
-      return true;
-    });
-    return output;
+    const at = since.indexOf(echo);
+    const nl = since.indexOf('\n', at < 0 ? 0 : at + echo.length);
+    const rest = since.slice(nl + 1);
+    const lastNl = rest.lastIndexOf('\n');
+    return lastNl < 0 ? '' : rest.slice(0, lastNl);
   }
 
   /**
    * Waits until the visible screen, or the output received so far (plain text, last 1 MiB),
    * matches `pattern`; resolves with the screen text.
-   * @throws TermTimeoutError after `timeoutMs`; TermClosedError if the socket closes first.
+   * @throws TermTimeoutError after `timeoutMs`.
+   * @throws TermClosedError when the connection closes first.
    */
   async waitFor(pattern: RegExp | string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string> {
     const test = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : pattern.test(s));
@@ -227,58 +380,78 @@ export class TermClient implements Disposable {
     return this.text();
   }
 
-  /** Waits until the cursor sits after a prompt. */
+  /**
+   * Waits until the cursor sits after a prompt (atPrompt()).
+   * @throws TermTimeoutError after `timeoutMs`.
+   * @throws TermClosedError when the connection closes first.
+   */
   async waitForPrompt(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
-    await this._until('no prompt', timeoutMs, () => this._atPrompt());
+    await this._until('no shell prompt', timeoutMs, () => this.atPrompt());
   }
 
-  /** The cursor line is a prompt and nothing typed after it. */
-  private _atPrompt(): boolean {
-    return PROMPT_PATTERN.test(this.cursorLine().trimEnd() + ' ');
-  }
-
-  /** Calls `fn` with every piece of output as it arrives (decoded text, ms since connect), e.g.
-   * for an asciicast recording. The snapshot counts as output too. */
-  onOutput(fn: (data: string, tMs: number) => void): Disposable {
-    this._outputListeners.add(fn);
-    return toDisposable(() => {
-      this._outputListeners.delete(fn);
-    });
-  }
-
-  /** Closes the socket (the shell keeps running for the server's grace period). */
+  /** Closes the connection (the shell keeps running for the server's grace period). */
   close(): void {
-    if (this._ws.readyState === this._ws.OPEN || this._ws.readyState === this._ws.CONNECTING) this._ws.close(1000, 'client done');
+    this._transport.close(1000, 'client done');
+    if (this._disposed) return;
+    this._disposed = true;
     this._term.dispose();
+    this._receiver.dispose();
+    this._onOutput.dispose();
   }
 
   dispose(): void {
     this.close();
   }
 
+  /** Types `line` and waits for the prompt after it; resolves with the transcript position
+   * (characters ever received) at which the line was typed. */
+  private async _typeLine(line: string, timeoutMs: number): Promise<number> {
+    if (/[\r\n]/.test(line)) throw new TypeError(`line must be one line; type several with write() (got ${JSON.stringify(line)})`);
+    const start = this._dropped + this._transcript.length;
+    const newlines = this._newlines;
+    try {
+      this.write(`${line}\r`);
+      await this._until(`\`${line}\`: no shell prompt`, timeoutMs, () => this._newlines > newlines && this.atPrompt());
+    } catch (err) {
+      if (err instanceof TermClosedError && err.line === undefined) throw new TermClosedError(err.code, err.reason, line);
+      throw err;
+    }
+    return start;
+  }
+
+  /** Writes to the headless screen, counting the write until xterm has parsed it. */
+  private _write(data: string | Uint8Array, parsed: () => void): void {
+    this._lastOutput = performance.now();
+    this._pendingWrites++;
+    this._term.write(data, () => {
+      this._pendingWrites--;
+      parsed();
+    });
+  }
+
   private _record(text: string): void {
     if (!text) return;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this._newlines++;
     this._transcript += text;
     if (this._transcript.length > MAX_TRANSCRIPT_CHARS) {
       const cut = this._transcript.length - MAX_TRANSCRIPT_CHARS / 2;
       this._transcript = this._transcript.slice(cut);
       this._dropped += cut;
     }
-    const t = performance.now() - this._t0;
-    for (const l of this._outputListeners) l(text, t);
+    this._onOutput.fire(text);
   }
 
   private _assertOpen(): void {
     if (this._closed) throw this._closed;
-    if (this._ws.readyState !== this._ws.OPEN) throw new Error('terminal socket is not open');
+    if (!this._transport.isOpen) throw new Error('terminal socket is not open');
   }
 
   private async _until(what: string, timeoutMs: number, done: () => boolean): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       if (done()) return;
       if (this._closed) throw this._closed;
-      if (Date.now() > deadline) throw new TermTimeoutError(`${what} within ${timeoutMs} ms`, this.text());
+      if (performance.now() > deadline) throw new TermTimeoutError(`${what} within ${(timeoutMs / 1000).toFixed(1)} s`, this.text());
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }

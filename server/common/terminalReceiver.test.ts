@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { ACK_CHUNK_BYTES } from './flowControl.ts';
+import { decode, frames, Op } from './frames.ts';
+import { TerminalReceiver, type TerminalSink } from './terminalReceiver.ts';
+
+/** A screen that records what it got and renders output only when told to. */
+function fakeScreen() {
+  const got: string[] = [];
+  const unrendered: (() => void)[] = [];
+  const snapshotsDone: (() => void)[] = [];
+  const text = (d: Uint8Array) => new TextDecoder().decode(d);
+  const sink: TerminalSink = {
+    snapshot: (cols, rows, data, done) => {
+      got.push(`snapshot ${cols}x${rows} ${text(data)}`);
+      snapshotsDone.push(done);
+    },
+    output: (data, rendered) => {
+      got.push(`output ${text(data)}`);
+      unrendered.push(rendered);
+    },
+    exit: (code) => got.push(`exit ${code}`),
+  };
+  const renderAll = () => unrendered.splice(0).forEach((r) => r());
+  return { sink, got, renderAll, snapshotsDone };
+}
+
+/** The ack byte counts in `sent` frames. */
+const acks = (sent: Uint8Array[]) =>
+  sent.map((f) => {
+    const d = decode(f);
+    if (!('type' in d) || d.type !== 'ack') throw new Error(`not an ack: ${JSON.stringify(d)}`);
+    return d.bytes;
+  });
+
+describe('TerminalReceiver', () => {
+  it('delivers snapshot, output and exit to the screen', () => {
+    const screen = fakeScreen();
+    const r = new TerminalReceiver(screen.sink);
+    let snapshots = 0;
+    r.onSnapshot(() => snapshots++);
+    const sent: Uint8Array[] = [];
+    const reply = (f: Uint8Array) => sent.push(f);
+    expect(r.receive(frames.snapshot(80, 24, 'screen'), reply)).toBeUndefined();
+    expect(r.receive(frames.output('hello'), reply)).toBeUndefined();
+    expect(r.receive(frames.exit(2), reply)).toBeUndefined();
+    expect(screen.got).toEqual(['snapshot 80x24 screen', 'output hello', 'exit 2']);
+    // onSnapshot fires once the screen has written it, not when it arrives.
+    expect(snapshots).toBe(0);
+    screen.snapshotsDone[0]!();
+    expect(snapshots).toBe(1);
+    expect(sent).toEqual([]);
+  });
+
+  it('acks rendered bytes in ACK_CHUNK_BYTES chunks, only after the screen rendered them', () => {
+    const screen = fakeScreen();
+    const r = new TerminalReceiver(screen.sink);
+    const sent: Uint8Array[] = [];
+    const half = 'a'.repeat(ACK_CHUNK_BYTES / 2);
+    r.receive(frames.output(half), (f) => sent.push(f));
+    r.receive(frames.output(half + 'bc'), (f) => sent.push(f));
+    expect(sent).toEqual([]); // nothing rendered yet
+    screen.renderAll();
+    expect(acks(sent)).toEqual([ACK_CHUNK_BYTES + 2]);
+    expect(r.bytesRendered).toBe(ACK_CHUNK_BYTES + 2);
+    r.receive(frames.output('xyz'), (f) => sent.push(f));
+    screen.renderAll();
+    expect(acks(sent)).toEqual([ACK_CHUNK_BYTES + 2]); // under a chunk: held back
+    expect(r.bytesRendered).toBe(ACK_CHUNK_BYTES + 5);
+  });
+
+  it('acks on the connection the output came on, and forgets unacked bytes on reset', () => {
+    const screen = fakeScreen();
+    const r = new TerminalReceiver(screen.sink);
+    const first: Uint8Array[] = [];
+    const second: Uint8Array[] = [];
+    r.receive(frames.output('a'.repeat(ACK_CHUNK_BYTES - 1)), (f) => first.push(f));
+    screen.renderAll();
+    r.reset(); // a new connection: the server counts afresh
+    r.receive(frames.output('b'), (f) => second.push(f));
+    r.receive(frames.output('c'.repeat(ACK_CHUNK_BYTES - 1)), (f) => second.push(f));
+    screen.renderAll();
+    expect(first).toEqual([]);
+    expect(acks(second)).toEqual([ACK_CHUNK_BYTES]);
+    // bytesRendered counts every connection.
+    expect(r.bytesRendered).toBe(2 * ACK_CHUNK_BYTES - 1);
+  });
+
+  it('returns malformed and client-to-server frames as errors and delivers nothing', () => {
+    const screen = fakeScreen();
+    const r = new TerminalReceiver(screen.sink);
+    const reply = () => {
+      throw new Error('no reply expected');
+    };
+    expect(r.receive(new Uint8Array(0), reply)).toEqual({ error: 'empty frame' });
+    expect(r.receive(Uint8Array.of(0x7f), reply)?.error).toMatch(/unknown frame opcode 0x7f/);
+    expect(r.receive(Uint8Array.of(Op.Exit, 0, 0), reply)?.error).toMatch(/exit frame must be 5 bytes/);
+    expect(r.receive(frames.input('ls'), reply)?.error).toMatch(/input frames only go from the client/);
+    expect(r.receive(frames.ack(5), reply)?.error).toMatch(/ack frames only go from the client/);
+    expect(screen.got).toEqual([]);
+  });
+});
