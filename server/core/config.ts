@@ -1,21 +1,23 @@
+/**
+ * The one configuration of a Shiplab process: defaults, an optional JSON file, and environment
+ * variables on top, read and validated once (config()), so a bad value stops the start with the
+ * variable's (or the file key's) name, what was wrong, and what to do. Nothing else in server/
+ * reads process.env for settings; the composition roots (server/main.ts, server/app/, the CLIs)
+ * pass these values down.
+ *
+ * The file: SHIPLAB_CONFIG=path/to/shiplab.json, with the keys of FileSettings below, e.g.
+ *   { "port": 8080, "sandbox": { "memoryMb": 2048 }, "terminal": { "graceS": 120 } }
+ */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 
 /** The checkout's root, so paths work whatever the current directory is. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Where Shiplab keeps its engine state, image build cache, sessions and sandbox stores. */
-export function dataDir(): string {
-  return path.resolve(process.env.SHIPLAB_DATA_DIR ?? path.join(ROOT, '.shiplab'));
-}
-
-function num(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${raw} is not a positive number; unset it or give a number`);
-  return n;
-}
+export const LOG_LEVELS = ['quiet', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface SandboxLimits {
   /** Hard memory limit of the whole sandbox (both nodes and everything inside), bytes. */
@@ -28,15 +30,6 @@ export interface SandboxLimits {
   storeBytes: number;
 }
 
-export function sandboxLimits(): SandboxLimits {
-  return {
-    memoryBytes: num('SHIPLAB_SANDBOX_MEMORY_MB', 1536) * 1024 * 1024,
-    pids: num('SHIPLAB_SANDBOX_PIDS', 1024),
-    cpus: num('SHIPLAB_SANDBOX_CPUS', 1),
-    storeBytes: num('SHIPLAB_STORE_MB', 4096) * 1024 * 1024,
-  };
-}
-
 export interface SandboxTimes {
   /** A sandbox lives at most this long. */
   ttlMs: number;
@@ -44,9 +37,146 @@ export interface SandboxTimes {
   idleMs: number;
 }
 
-export function sandboxTimes(): SandboxTimes {
-  return {
-    ttlMs: num('SHIPLAB_SANDBOX_TTL_MIN', 120) * 60_000,
-    idleMs: num('SHIPLAB_SANDBOX_IDLE_MIN', 30) * 60_000,
+export interface Config {
+  /** Address the lab listens on. Loopback by default: exposing a lab is a decision. */
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Engine state, image build cache, sessions and sandbox stores. */
+  dataDir: string;
+  /** An engine of the operator's own (unix:// or tcp://); undefined: the embedded one. */
+  dockerHost: string | undefined;
+  log: LogLevel;
+  /** Where debootstrap fetches Debian packages for the image catalog. */
+  debianMirror: string;
+  sandbox: SandboxLimits & SandboxTimes;
+  /** A terminal without a socket keeps its shell this long (a reload reattaches), ms. */
+  terminalGraceMs: number;
+  /** The file the settings were read from, if any (for the start-up log). */
+  file: string | undefined;
+}
+
+const MIB = 1024 * 1024;
+const MINUTE_MS = 60_000;
+
+/** Every setting once: its environment variable, its key in the file, its schema and default. */
+const positive = (what: string) => z.coerce.number({ error: `is not a number (${what})` }).positive(`must be above 0 (${what})`);
+const SETTINGS = {
+  host: { env: 'SHIPLAB_HOST', schema: z.string().trim().min(1, 'is empty (a host name or address)'), fallback: '127.0.0.1' },
+  port: {
+    env: 'SHIPLAB_PORT',
+    schema: z.coerce.number({ error: 'is not a port number (0-65535)' }).int('is not a port number (0-65535)').min(0, 'is not a port number (0-65535)').max(65535, 'is not a port number (0-65535)'),
+    fallback: 8080,
+  },
+  dataDir: { env: 'SHIPLAB_DATA_DIR', schema: z.string().min(1, 'is empty (a directory)'), fallback: path.join(ROOT, '.shiplab') },
+  dockerHost: { env: 'DOCKER_HOST', schema: z.string().regex(/^(unix|tcp):\/\/./, 'must start with unix:// or tcp://').optional(), fallback: undefined },
+  log: { env: 'SHIPLAB_LOG', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }), fallback: 'info' },
+  debianMirror: { env: 'SHIPLAB_DEBIAN_MIRROR', schema: z.url({ error: 'is not a URL (http://…/debian)' }), fallback: 'http://deb.debian.org/debian' },
+  'sandbox.memoryMb': { env: 'SHIPLAB_SANDBOX_MEMORY_MB', schema: positive('MiB'), fallback: 1536 },
+  'sandbox.pids': { env: 'SHIPLAB_SANDBOX_PIDS', schema: positive('processes'), fallback: 1024 },
+  'sandbox.cpus': { env: 'SHIPLAB_SANDBOX_CPUS', schema: positive('CPUs'), fallback: 1 },
+  'sandbox.storeMb': { env: 'SHIPLAB_STORE_MB', schema: positive('MiB per node'), fallback: 4096 },
+  'sandbox.ttlMin': { env: 'SHIPLAB_SANDBOX_TTL_MIN', schema: positive('minutes'), fallback: 120 },
+  'sandbox.idleMin': { env: 'SHIPLAB_SANDBOX_IDLE_MIN', schema: positive('minutes'), fallback: 30 },
+  'terminal.graceS': { env: 'SHIPLAB_TERMINAL_GRACE_S', schema: positive('seconds'), fallback: 60 },
+} as const;
+
+type Key = keyof typeof SETTINGS;
+type Values = { [K in Key]: z.output<(typeof SETTINGS)[K]['schema']> };
+
+/** A setting with a bad value; the message names where it came from and how to fix it. */
+export class ConfigError extends Error {}
+
+/** Reads `file`'s JSON and flattens it to SETTINGS keys ("sandbox.memoryMb"). */
+function readFile(file: string): Partial<Record<Key, unknown>> {
+  let raw: string;
+  try {
+    raw = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`SHIPLAB_CONFIG=${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); fix the path or unset it`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid JSON (${(err as Error).message}); fix it or unset SHIPLAB_CONFIG`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ConfigError(`${file} must hold a JSON object of settings`);
+  const out: Partial<Record<Key, unknown>> = {};
+  const walk = (obj: Record<string, unknown>, prefix: string) => {
+    for (const [k, v] of Object.entries(obj)) {
+      const key = prefix + k;
+      if (typeof v === 'object' && v !== null && !Array.isArray(v) && !(key in SETTINGS)) walk(v as Record<string, unknown>, `${key}.`);
+      else if (key in SETTINGS) out[key as Key] = v;
+      else throw new ConfigError(`${file}: unknown setting "${key}" (known: ${Object.keys(SETTINGS).join(', ')})`);
+    }
   };
+  walk(data as Record<string, unknown>, '');
+  return out;
+}
+
+/**
+ * Builds the configuration from `env` (and the file SHIPLAB_CONFIG names, if any). Pure apart
+ * from reading that file; tests pass their own env.
+ * @throws ConfigError naming the variable or file key, the bad value and the fix.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const fileName = env.SHIPLAB_CONFIG ? path.resolve(env.SHIPLAB_CONFIG) : undefined;
+  const fromFile = fileName ? readFile(fileName) : {};
+  const v = {} as Record<Key, unknown>;
+  for (const [key, s] of Object.entries(SETTINGS) as [Key, (typeof SETTINGS)[Key]][]) {
+    const envRaw = env[s.env];
+    const source = envRaw !== undefined && envRaw !== '' ? { raw: envRaw as unknown, where: `${s.env}=${envRaw}`, fix: `unset ${s.env} or give a valid value` }
+      : key in fromFile ? { raw: fromFile[key], where: `${fileName}: ${key}=${JSON.stringify(fromFile[key])}`, fix: 'fix that key or remove it' }
+        : undefined;
+    if (!source) {
+      v[key] = s.fallback;
+      continue;
+    }
+    const r = (s.schema as z.ZodType).safeParse(source.raw);
+    if (!r.success) throw new ConfigError(`${source.where} ${r.error.issues[0]?.message ?? 'is not valid'}; ${source.fix}`);
+    v[key] = r.data;
+  }
+  const values = v as Values;
+  return {
+    host: values.host,
+    port: values.port,
+    dataDir: path.resolve(values.dataDir),
+    dockerHost: values.dockerHost,
+    log: values.log,
+    debianMirror: values.debianMirror,
+    sandbox: {
+      memoryBytes: values['sandbox.memoryMb'] * MIB,
+      pids: values['sandbox.pids'],
+      cpus: values['sandbox.cpus'],
+      storeBytes: values['sandbox.storeMb'] * MIB,
+      ttlMs: values['sandbox.ttlMin'] * MINUTE_MS,
+      idleMs: values['sandbox.idleMin'] * MINUTE_MS,
+    },
+    terminalGraceMs: Math.round(values['terminal.graceS'] * 1000),
+    file: fileName,
+  };
+}
+
+let loaded: Config | undefined;
+
+/** This process's configuration, read from the environment on first use and never again. */
+export function config(): Config {
+  loaded ??= loadConfig();
+  return loaded;
+}
+
+/** Where Shiplab keeps its engine state, image build cache, sessions and sandbox stores. */
+export function dataDir(): string {
+  return config().dataDir;
+}
+
+export function sandboxLimits(): SandboxLimits {
+  const { memoryBytes, pids, cpus, storeBytes } = config().sandbox;
+  return { memoryBytes, pids, cpus, storeBytes };
+}
+
+export function sandboxTimes(): SandboxTimes {
+  const { ttlMs, idleMs } = config().sandbox;
+  return { ttlMs, idleMs };
 }

@@ -1,8 +1,20 @@
 /** Plain timestamped log lines on stderr; one line per event, key=value details. */
+import { config, type LogLevel } from './config.ts';
+
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
-const quiet = process.env.SHIPLAB_LOG === 'quiet';
-const debugOn = process.env.SHIPLAB_LOG === 'debug';
+let setting: LogLevel | undefined;
+/** The configured level, read on the first line logged. A configuration that does not load is
+ * reported by whoever loads it (main, a CLI); until then lines are logged at 'info'. */
+function logSetting(): LogLevel {
+  if (setting) return setting;
+  try {
+    setting = config().log;
+  } catch {
+    return 'info';
+  }
+  return setting;
+}
 
 export interface Logger {
   debug(msg: string, details?: Record<string, unknown>): void;
@@ -20,8 +32,9 @@ function fmt(v: unknown): string {
 
 export function logger(scope: string): Logger {
   const write = (level: Level, msg: string, details?: Record<string, unknown>) => {
-    if (level === 'debug' && !debugOn) return;
-    if (quiet && (level === 'debug' || level === 'info')) return;
+    const want = logSetting();
+    if (level === 'debug' && want !== 'debug') return;
+    if (want === 'quiet' && (level === 'debug' || level === 'info')) return;
     const t = new Date().toISOString().slice(11, 23);
     const extra = details
       ? ' ' + Object.entries(details).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${fmt(v)}`).join(' ')

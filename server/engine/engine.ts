@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import Docker from 'dockerode';
-import { dataDir } from '../core/config.ts';
+import { config, dataDir } from '../core/config.ts';
 import { logger } from '../core/log.ts';
 import { run, must, processAlive, which } from '../host/run.ts';
 
@@ -80,10 +80,11 @@ function fromHost(host: string): Engine {
 
 /** Finds or starts the host engine. */
 export async function ensureEngine(opts: { install?: boolean } = {}): Promise<Engine> {
-  if (process.env.DOCKER_HOST) {
-    const e = fromHost(process.env.DOCKER_HOST);
+  const dockerHost = config().dockerHost;
+  if (dockerHost) {
+    const e = fromHost(dockerHost);
     if (!(await ping(e.docker))) {
-      throw new Error(`DOCKER_HOST=${process.env.DOCKER_HOST} does not answer; start that engine or unset DOCKER_HOST to let Shiplab run its own`);
+      throw new Error(`DOCKER_HOST=${dockerHost} does not answer; start that engine or unset DOCKER_HOST to let Shiplab run its own`);
     }
     await installHostPackages(opts.install ?? true, BUILD_PACKAGES);
     return e;

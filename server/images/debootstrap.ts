@@ -5,13 +5,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { config } from '../core/config.ts';
 import { run } from '../host/run.ts';
 
 export const SUITE = 'bookworm';
 
 /** Where packages come from; SHIPLAB_DEBIAN_MIRROR overrides it (a local apt cache, say). */
 export function debianMirror(): string {
-  return process.env.SHIPLAB_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
+  return config().debianMirror;
 }
 
 /** A cold minbase run takes ~35 s, with docker.io ~95 s; a slow mirror gets ten times that. */

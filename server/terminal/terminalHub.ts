@@ -22,22 +22,12 @@ const TOUCH_INTERVAL_MS = 10_000;
 /** Bounds how long shutdown waits for shells inside nodes to end. */
 const SHUTDOWN_END_TIMEOUT_MS = 5_000;
 
-/** GRACE_MS from SHIPLAB_TERMINAL_GRACE_S (seconds, may be fractional), else 60 s. */
-export function terminalGraceMs(env = process.env): number {
-  const raw = env.SHIPLAB_TERMINAL_GRACE_S;
-  if (raw === undefined || raw === '') return DEFAULT_GRACE_MS;
-  const s = Number(raw);
-  if (!Number.isFinite(s) || s <= 0) {
-    throw new Error(`SHIPLAB_TERMINAL_GRACE_S=${raw} is not a positive number of seconds; unset it or give one`);
-  }
-  return Math.round(s * 1000);
-}
-
 export interface TerminalHubOptions {
   sandboxes: Sandboxes;
   /** How shells are spawned and ended; default `docker exec` into the node. */
   shell?: NodeShell;
-  /** Grace period without a socket, ms; default terminalGraceMs(). */
+  /** Grace period without a socket, ms; default DEFAULT_GRACE_MS (the configured one comes from
+   * the composition root: SHIPLAB_TERMINAL_GRACE_S). */
   graceMs?: number;
   log?: Logger;
 }
@@ -56,7 +46,7 @@ export class TerminalHub implements Disposable {
     this._sandboxes = opts.sandboxes;
     this._shell = opts.shell ?? dockerNodeShell(opts.sandboxes);
     this._log = opts.log ?? logger('terminal');
-    this.graceMs = opts.graceMs ?? terminalGraceMs();
+    this.graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
     this._store.add(
       opts.sandboxes.onDestroyed(({ id, reason }) => {
         void this.endSandbox(id, CloseCode.Gone, `the sandbox was removed (${reason})`);
