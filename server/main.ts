@@ -8,30 +8,22 @@
  * SIGINT/SIGTERM close the server cleanly; sandboxes stay, and the next start adopts them.
  */
 import path from 'node:path';
-import { ROOT } from './core/config.ts';
+import { config, ROOT } from './core/config.ts';
 import { logger } from './core/log.ts';
-import { createLabServer } from './http/labServer.ts';
+import { createLabServer } from './app/labApp.ts';
 import { startPreparingServer } from './http/preparingServer.ts';
 import { loadLessonService } from './lessons/service.ts';
-import { openSandboxes } from './sandbox/manager.ts';
-import { terminalGraceMs } from './terminal/terminalHub.ts';
+import { openSandboxes } from './app/openSandboxes.ts';
 
 const log = logger('main');
 
 /** A second signal while closing means "now": exit without waiting. */
 const FORCE_EXIT_CODE = 130;
 
-function port(): number {
-  const raw = process.env.SHIPLAB_PORT ?? '8080';
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`SHIPLAB_PORT=${raw} is not a port number (0-65535); unset it or give one`);
-  return n;
-}
-
 async function main(): Promise<void> {
-  const host = process.env.SHIPLAB_HOST ?? '127.0.0.1';
-  const listenPort = port();
-  const graceMs = terminalGraceMs();
+  // Read and validated once, here; a bad value stops the start with its name and the fix.
+  const { host, port: listenPort, terminalGraceMs: graceMs, file } = config();
+  if (file) log.info('settings read', { file });
   // The address answers at once: a first start spends minutes installing the engine and
   // building images, and whoever opened the page should see what is happening.
   const preparing = await startPreparingServer(host, listenPort);

@@ -55,7 +55,7 @@ export class ServerEvents implements Disposable {
   }
 
   private _open(): void {
-    const source = (this._source = new EventSource(routes.events));
+    const source = (this._source = new EventSource(routes.events.path()));
     for (const type of ['sandbox', 'check', 'progress'] as const) {
       source.addEventListener(type, (e) => {
         try {

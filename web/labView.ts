@@ -31,7 +31,7 @@ export class LabView implements Disposable {
   async load(): Promise<void> {
     let lesson: LessonView;
     try {
-      lesson = await api<LessonView>('GET', routes.lesson(this._lessonId));
+      lesson = await api<LessonView>('GET', routes.lesson.path({ lesson: this._lessonId }));
     } catch (err) {
       this.element.replaceChildren(
         h('p', { class: 'placeholder' }, err instanceof ApiError && err.status === 404 ? `There is no lesson "${this._lessonId}".` : `The lesson could not load: ${String(err)}`),
@@ -47,7 +47,7 @@ export class LabView implements Disposable {
     const pane = this._store.add(
       new LessonPane(lesson, {
         run: (node, lines) => terminals.run(node, lines),
-        check: (step, answer) => api<CheckResult>('POST', routes.check(lesson.id, step), answer === undefined ? {} : { answer }),
+        check: (step, answer) => api<CheckResult>('POST', routes.check.path({ lesson: lesson.id, step }), answer === undefined ? {} : { answer }),
       }, nodes),
     );
     this.element.classList.remove('loading');
@@ -75,7 +75,7 @@ export class LabView implements Disposable {
 
     const start = async () => {
       try {
-        applyStatus(await api<SandboxStatus>('POST', routes.sandbox, { lesson: lesson.id }));
+        applyStatus(await api<SandboxStatus>('POST', routes.sandbox.path(), { lesson: lesson.id }));
       } catch (err) {
         applyStatus({ state: 'failed', nodes: [], error: err instanceof Error ? err.message : String(err) });
       }
@@ -84,13 +84,13 @@ export class LabView implements Disposable {
       status.onAction(async (a) => {
         if (a === 'reset') {
           if (!confirm('Remove this sandbox and start a fresh one? Everything in it is lost.')) return;
-          await api('DELETE', routes.sandbox).catch(() => undefined);
+          await api('DELETE', routes.sandbox.path()).catch(() => undefined);
         }
         await start();
       }),
     );
 
-    const [current, progress] = await Promise.all([api<SandboxStatus>('GET', routes.sandbox), api<Progress>('GET', routes.progress)]);
+    const [current, progress] = await Promise.all([api<SandboxStatus>('GET', routes.sandbox.path()), api<Progress>('GET', routes.progress.path())]);
     if (this._store.isDisposed) return;
     applyProgress(progress);
     applyStatus(current);

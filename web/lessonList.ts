@@ -9,7 +9,7 @@ export class LessonList implements Disposable {
 
   async load(): Promise<void> {
     document.title = 'Shiplab';
-    const [lessons, progress] = await Promise.all([api<LessonSummary[]>('GET', routes.lessons), api<Progress>('GET', routes.progress)]);
+    const [lessons, progress] = await Promise.all([api<LessonSummary[]>('GET', routes.lessons.path()), api<Progress>('GET', routes.progress.path())]);
     const titles = new Map(lessons.map((l) => [l.id, l.title]));
     const list = h('ol', { class: 'cards' });
     for (const l of [...lessons].sort((a, b) => a.order - b.order)) {

@@ -30,7 +30,7 @@ async function route(events: ServerEvents): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const session = () => api<SessionInfo>('POST', routes.session);
+  const session = () => api<SessionInfo>('POST', routes.session.path());
   try {
     await session();
   } catch (err) {

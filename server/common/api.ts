@@ -2,6 +2,7 @@
  * The HTTP/SSE/WebSocket contract between the browser (and the validator) and the server,
  * written once. No DOM, no Node: both sides import it.
  */
+import { route } from './route.ts';
 
 export const NODE_NAMES = ['node1', 'remote-docker-engine'] as const;
 export type NodeName = (typeof NODE_NAMES)[number];
@@ -12,23 +13,28 @@ export function isNodeName(s: string): s is NodeName {
 
 export const SESSION_COOKIE = 'shiplab_session';
 
+/**
+ * Every route, once: methods and path template. The page and the Node client build paths with
+ * `routes.x.path(params)`; the server's route table is keyed on these names and matches with
+ * `routes.x.match(pathname)` (server/common/route.ts).
+ */
 export const routes = {
   /** POST: start (or resume, with the cookie) a learner session; sets the HttpOnly cookie. */
-  session: '/api/session',
+  session: route(['POST'], '/api/session'),
   /** GET: LessonSummary[] */
-  lessons: '/api/lessons',
+  lessons: route(['GET'], '/api/lessons'),
   /** GET: LessonView */
-  lesson: (id: string) => `/api/lessons/${encodeURIComponent(id)}`,
+  lesson: route(['GET'], '/api/lessons/:lesson'),
   /** POST { answer?: string } → CheckResult. `step` is 0-based. */
-  check: (lesson: string, step: number) => `/api/lessons/${encodeURIComponent(lesson)}/steps/${step}/check`,
+  check: route(['POST'], '/api/lessons/:lesson/steps/:step/check'),
   /** GET: Progress of this learner. */
-  progress: '/api/progress',
+  progress: route(['GET'], '/api/progress'),
   /** GET: SandboxStatus; POST { lesson }: start one (or return the running one); DELETE: remove it. */
-  sandbox: '/api/sandbox',
+  sandbox: route(['GET', 'POST', 'DELETE'], '/api/sandbox'),
   /** GET: text/event-stream of ServerEvent. */
-  events: '/api/events',
-  /** WebSocket: one terminal on one node of this learner's sandbox. */
-  terminal: (node: NodeName) => `/ws/terminal/${node}`,
+  events: route(['GET'], '/api/events'),
+  /** WebSocket (a GET upgrade): one terminal on one node of this learner's sandbox. */
+  terminal: route(['GET'], '/ws/terminal/:node'),
 } as const;
 
 export interface LessonSummary {

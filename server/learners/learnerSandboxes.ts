@@ -1,13 +1,13 @@
 /**
  * Each learner's one sandbox as the page sees it: starting (with progress), ready (with its
  * expiry), expired or failed. While a sandbox is ready, the lesson's autocheck watches it and
- * pushes results as SSE `check` events. After a server restart, sandboxes are found again by
- * their owner (SandboxInfo.owner is the learner id).
+ * reports results on onAutoCheck (Learners records and publishes them). After a server restart,
+ * sandboxes are found again by their owner (SandboxInfo.owner is the learner id).
  */
-import type { NodeName, SandboxStatus, ServerEvent } from '../common/api.ts';
+import type { CheckResult, NodeName, SandboxStatus } from '../common/api.ts';
 import { isNodeName } from '../common/api.ts';
 import type { Disposable } from '../common/lifecycle.ts';
-import { DisposableStore } from '../common/lifecycle.ts';
+import { DisposableStore, Emitter } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import type { LessonService } from '../lessons/types.ts';
 import type { DestroyReason, SandboxInfo, Sandboxes } from '../sandbox/types.ts';
@@ -29,9 +29,18 @@ export interface LearnerSandboxesOptions {
   sandboxes: Sandboxes;
   lessons: LessonService;
   store: SessionStore;
-  publish: (learner: string, event: ServerEvent) => void;
   log: Logger;
 }
+
+/** An autocheck result for the step `step` of the lesson the learner's sandbox is watched for. */
+export interface AutoCheck {
+  learner: string;
+  lesson: string;
+  step: number;
+  result: CheckResult;
+}
+
+const noSandbox = (): SandboxStatus => ({ state: 'none', nodes: [] });
 
 const DESTROYED_MESSAGES: Record<DestroyReason, string> = {
   requested: 'The sandbox was removed.',
@@ -45,6 +54,12 @@ export class LearnerSandboxes implements Disposable {
   private readonly _store = new DisposableStore();
   private readonly _entries = new Map<string, Entry>();
   private readonly _o: LearnerSandboxesOptions;
+  private readonly _onStatus = this._store.add(new Emitter<{ learner: string; status: SandboxStatus }>());
+  private readonly _onAutoCheck = this._store.add(new Emitter<AutoCheck>());
+  /** A learner's sandbox status changed (progress, ready, gone). */
+  readonly onStatus = this._onStatus.event;
+  /** The autocheck of a learner's current lesson has a result. */
+  readonly onAutoCheck = this._onAutoCheck.event;
 
   constructor(opts: LearnerSandboxesOptions) {
     this._o = opts;
@@ -66,7 +81,7 @@ export class LearnerSandboxes implements Disposable {
 
   status(learner: string): SandboxStatus {
     const e = this._entries.get(learner);
-    if (!e) return { state: 'none', nodes: [] };
+    if (!e) return noSandbox();
     if (e.state === 'ready' && e.info && !this._o.sandboxes.get(e.info.id)) {
       // Gone without an onDestroyed we saw (e.g. removed while we restarted).
       this._markGone(e, 'expired');
@@ -91,7 +106,7 @@ export class LearnerSandboxes implements Disposable {
   }
 
   /** Starts the learner's sandbox for `lesson` (or switches the running one to it) and returns
-   * the status at once; progress and readiness follow as SSE `sandbox` events. */
+   * the status at once; progress and readiness follow on onStatus. */
   start(learner: string, lesson: string): SandboxStatus {
     this._o.store.setLesson(learner, lesson);
     const e = this._entries.get(learner);
@@ -116,13 +131,13 @@ export class LearnerSandboxes implements Disposable {
     if (e.state === 'starting') {
       e.cancelled = true;
       this._entries.delete(learner);
-      this._o.publish(learner, { type: 'sandbox', status: { state: 'none', nodes: [] } });
+      this._onStatus.fire({ learner, status: noSandbox() });
       return;
     }
     this._entries.delete(learner);
     await e.watch?.dispose();
     if (e.info && this._o.sandboxes.get(e.info.id)) await this._o.sandboxes.destroy(e.info.id, 'requested');
-    this._o.publish(learner, { type: 'sandbox', status: { state: 'none', nodes: [] } });
+    this._onStatus.fire({ learner, status: noSandbox() });
   }
 
   /** Stops watching; sandboxes stay for the next server to adopt. */
@@ -171,11 +186,9 @@ export class LearnerSandboxes implements Disposable {
         info,
         () => this._o.store.get(learner)?.progress[lesson] ?? [],
         (step, result) => {
+          // A result from a watch this entry has since replaced (another lesson, a new sandbox) is stale.
           if (this._entries.get(learner) !== entry || entry.lesson !== lesson) return;
-          this._o.publish(learner, { type: 'check', lesson, step, result, auto: true });
-          if (result.passed && this._o.store.markPassed(learner, lesson, step)) {
-            this._o.publish(learner, { type: 'progress', progress: this._o.store.get(learner)?.progress ?? {} });
-          }
+          this._onAutoCheck.fire({ learner, lesson, step, result });
         },
       );
     } catch (err) {
@@ -194,7 +207,7 @@ export class LearnerSandboxes implements Disposable {
     e.watch = undefined;
     if (reason === 'requested') {
       this._entries.delete(e.learner);
-      this._o.publish(e.learner, { type: 'sandbox', status: { state: 'none', nodes: [] } });
+      this._onStatus.fire({ learner: e.learner, status: noSandbox() });
       return;
     }
     e.state = reason === 'broken' ? 'failed' : 'expired';
@@ -203,6 +216,6 @@ export class LearnerSandboxes implements Disposable {
   }
 
   private _emit(e: Entry): void {
-    this._o.publish(e.learner, { type: 'sandbox', status: this.status(e.learner) });
+    this._onStatus.fire({ learner: e.learner, status: this.status(e.learner) });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A Node client of the lab's HTTP API, the way the page uses it: a session cookie, JSON routes,
  * the learner's sandbox, checks, and the SSE event stream. Used by tests, the terminal bench and
- * the lesson validator; terminals go through TermClient (server/terminal/termClient.ts).
+ * the lesson validator; terminals go through TermClient (server/robot/termClient.ts).
  *
  * @example
  *   const lab = await LabClient.open('http://127.0.0.1:8080');
@@ -56,12 +56,12 @@ export class LabClient {
     const base = baseUrl.replace(/\/+$/, '');
     const headers: Record<string, string> = {};
     if (opts.token) headers.cookie = `${SESSION_COOKIE}=${opts.token}`;
-    const res = await fetch(base + routes.session, { method: 'POST', headers });
+    const res = await fetch(base + routes.session.path(), { method: 'POST', headers });
     const body = (await res.json()) as SessionInfo & { error?: string };
-    if (!res.ok) throw new LabApiError(res.status, body.error ?? res.statusText, 'POST', routes.session);
+    if (!res.ok) throw new LabApiError(res.status, body.error ?? res.statusText, 'POST', routes.session.path());
     const setCookie = res.headers.get('set-cookie');
     const token = setCookie ? new RegExp(`${SESSION_COOKIE}=([^;]+)`).exec(setCookie)?.[1] : opts.token;
-    if (!token) throw new Error(`POST ${routes.session} set no ${SESSION_COOKIE} cookie`);
+    if (!token) throw new Error(`POST ${routes.session.path()} set no ${SESSION_COOKIE} cookie`);
     return new LabClient(base, `${SESSION_COOKIE}=${token}`, body.learner);
   }
 
@@ -111,13 +111,13 @@ export class LabClient {
     try {
       // The stream opens with the current status; consume it so only news is read below.
       await events.next((e) => e.type === 'sandbox', 10_000);
-      let status = await this.api<SandboxStatus>('POST', routes.sandbox, { lesson });
+      let status = await this.api<SandboxStatus>('POST', routes.sandbox.path(), { lesson });
       const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_START_TIMEOUT_MS);
       while (status.state === 'starting') {
         if (status.progress) onProgress?.(status.progress);
         const e = await events.next((ev) => ev.type === 'sandbox', Math.min(5_000, Math.max(1, deadline - Date.now())));
         // Events are the fast path; a GET every 5 s covers a stream that broke.
-        status = e?.type === 'sandbox' ? e.status : await this.api<SandboxStatus>('GET', routes.sandbox);
+        status = e?.type === 'sandbox' ? e.status : await this.api<SandboxStatus>('GET', routes.sandbox.path());
         if (Date.now() > deadline && status.state === 'starting') {
           throw new Error(`the sandbox for ${lesson} was not ready after ${opts.timeoutMs ?? DEFAULT_START_TIMEOUT_MS} ms (last phase: ${status.progress?.phase})`);
         }
@@ -131,29 +131,29 @@ export class LabClient {
 
   /** The learner's sandbox status. */
   sandbox(): Promise<SandboxStatus> {
-    return this.api<SandboxStatus>('GET', routes.sandbox);
+    return this.api<SandboxStatus>('GET', routes.sandbox.path());
   }
 
   /** Removes the learner's sandbox (its terminals close with CloseCode.Gone). */
   stopSandbox(): Promise<SandboxStatus> {
-    return this.api<SandboxStatus>('DELETE', routes.sandbox);
+    return this.api<SandboxStatus>('DELETE', routes.sandbox.path());
   }
 
   /** Runs step `step` (0-based) of `lesson`'s check against the learner's sandbox.
    * @throws LabApiError 409 when no sandbox is ready, 404 for an unknown lesson or step. */
   check(lesson: string, step: number, answer?: string): Promise<CheckResult> {
-    return this.api<CheckResult>('POST', routes.check(lesson, step), answer === undefined ? {} : { answer });
+    return this.api<CheckResult>('POST', routes.check.path({ lesson, step }), answer === undefined ? {} : { answer });
   }
 
   /** The WebSocket URL of a node's terminal. */
   terminalUrl(node: NodeName): string {
-    return this.baseUrl.replace(/^http/, 'ws') + routes.terminal(node);
+    return this.baseUrl.replace(/^http/, 'ws') + routes.terminal.path({ node });
   }
 
   /** Opens the SSE stream of this learner's events (the server sends the sandbox status and the
    * progress first). Close it when done. */
   events(): EventStream {
-    return new EventStream(this.baseUrl + routes.events, this.cookie);
+    return new EventStream(this.baseUrl + routes.events.path(), this.cookie);
   }
 }
 

@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { toDisposable } from '../common/lifecycle.ts';
+import { config } from '../core/config.ts';
 import { logger, type Logger } from '../core/log.ts';
-import { createLabServer, type LabServer } from '../http/labServer.ts';
-import { openSandboxes } from '../sandbox/manager.ts';
+import { createLabServer, type LabServer } from '../app/labApp.ts';
+import { openSandboxes } from '../app/openSandboxes.ts';
 import type { Sandboxes } from '../sandbox/types.ts';
 import type { LoadedLessonService } from '../lessons/service.ts';
 
@@ -24,7 +25,7 @@ export interface Lab {
  * learner and sandbox from the lab would bury it. SHIPLAB_LOG=debug shows everything.
  */
 export function warningsOnly(base: Logger): Logger {
-  if (process.env.SHIPLAB_LOG === 'debug') return base;
+  if (config().log === 'debug') return base;
   return { ...base, info: () => {}, debug: () => {}, child: (scope) => warningsOnly(base.child(scope)) };
 }
 

@@ -161,7 +161,7 @@ describe('terminal over WebSocket (Node client)', () => {
     // Another learner has no sandbox, so no terminal; and cannot reach A's.
     const b = await LabClient.open(lab.url);
     await expect(TermClient.connect(b, 'node1')).rejects.toMatchObject({ code: CloseCode.NotFound });
-    expect((await b.request('POST', routes.check('welcome', 0), {})).status).toBe(409);
+    expect((await b.request('POST', routes.check.path({ lesson: 'welcome', step: 0 }), {})).status).toBe(409);
     expect((await b.stopSandbox()).state).toBe('none');
     expect((await a.sandbox()).state).toBe('ready');
 
@@ -171,20 +171,20 @@ describe('terminal over WebSocket (Node client)', () => {
   });
 
   it('answers HTTP errors as JSON and keeps serving', async () => {
-    const big = await fetch(lab.url + routes.sandbox, {
+    const big = await fetch(lab.url + routes.sandbox.path(), {
       method: 'POST',
       headers: { cookie: a.cookie, 'content-type': 'application/json' },
       body: JSON.stringify({ lesson: 'x'.repeat(70 * 1024) }),
     });
     expect(big.status).toBe(413);
     expect(((await big.json()) as { error: string }).error).toMatch(/64|65536|bytes/);
-    const bad = await fetch(lab.url + routes.sandbox, { method: 'POST', headers: { cookie: a.cookie, 'content-type': 'application/json' }, body: '{nope' });
+    const bad = await fetch(lab.url + routes.sandbox.path(), { method: 'POST', headers: { cookie: a.cookie, 'content-type': 'application/json' }, body: '{nope' });
     expect(bad.status).toBe(400);
-    expect((await fetch(lab.url + routes.progress)).status).toBe(401);
+    expect((await fetch(lab.url + routes.progress.path())).status).toBe(401);
     expect((await fetch(lab.url + '/api/nothing')).status).toBe(404);
-    expect((await a.request('POST', routes.check('no-such-lesson', 0), {})).status).toBe(404);
-    expect((await a.request('POST', routes.check('welcome', 99), {})).status).toBe(404);
-    const foreign = await fetch(lab.url + routes.sandbox, { method: 'DELETE', headers: { cookie: a.cookie, origin: 'http://evil.example' } });
+    expect((await a.request('POST', routes.check.path({ lesson: 'no-such-lesson', step: 0 }), {})).status).toBe(404);
+    expect((await a.request('POST', routes.check.path({ lesson: 'welcome', step: 99 }), {})).status).toBe(404);
+    const foreign = await fetch(lab.url + routes.sandbox.path(), { method: 'DELETE', headers: { cookie: a.cookie, origin: 'http://evil.example' } });
     expect(foreign.status).toBe(401);
     expect((await a.sandbox()).state).toBe('ready');
     // A malformed HTTP request gets a 400 and the server carries on.
@@ -198,7 +198,7 @@ describe('terminal over WebSocket (Node client)', () => {
     expect(garbage).toMatch(/^HTTP\/1\.1 400/);
     const page = await fetch(lab.url + '/');
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
-    expect((await fetch(lab.url + routes.lessons)).status).toBe(200);
+    expect((await fetch(lab.url + routes.lessons.path())).status).toBe(200);
     const t = await TermClient.connect(a, 'node1');
     expect(await t.run('echo served')).toBe('served');
     t.close();

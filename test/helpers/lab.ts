@@ -9,7 +9,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { Emitter } from '../../server/common/lifecycle.ts';
 import { ROOT } from '../../server/core/config.ts';
-import { createLabServer, type LabServer } from '../../server/http/labServer.ts';
+import { createLabServer, type LabServer } from '../../server/app/labApp.ts';
 import type { LessonService } from '../../server/lessons/types.ts';
 import type { DestroyReason, SandboxInfo, Sandboxes } from '../../server/sandbox/types.ts';
 import { localNodeShell } from '../../server/terminal/nodeShell.ts';
@@ -117,7 +117,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
 }
 
 async function realCapabilities(): Promise<{ sandboxes: Sandboxes; lessons: LessonService; dispose(): Promise<void> }> {
-  const { openSandboxes } = await import('../../server/sandbox/manager.ts');
+  const { openSandboxes } = await import('../../server/app/openSandboxes.ts');
   const { loadLessonService } = await import('../../server/lessons/service.ts');
   // adopt: false: other suites' sandboxes are theirs to remove, not ours to reap.
   const sandboxes = await openSandboxes({ adopt: false });

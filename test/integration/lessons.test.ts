@@ -7,12 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSandboxes } from '../../server/app/openSandboxes.ts';
 import { runCheckCommand } from '../../server/cli/check.ts';
 import { ensureEngine } from '../../server/engine/engine.ts';
 import { loadLessonService, type LoadedLessonService } from '../../server/lessons/service.ts';
 import { validateLessons, type ValidationReport } from '../../server/robot/validate.ts';
 import { openLab } from '../../server/robot/labHarness.ts';
-import { openSandboxes } from '../../server/sandbox/manager.ts';
 import type { CheckResult } from '../../server/common/api.ts';
 import { leftovers, NONE } from '../helpers/sandbox.ts';
 

@@ -1,0 +1,139 @@
+/**
+ * The HTTP edge over fakes (no engine): statuses, messages, cookies, SSE and WebSocket refusals
+ * as the page and the e2e tests expect them.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { CloseCode, routes, SESSION_COOKIE, type CheckResult, type LessonView, type ServerEvent } from '../common/api.ts';
+import { Emitter, toDisposable } from '../common/lifecycle.ts';
+import type { Logger } from '../core/log.ts';
+import { Learners } from '../learners/learners.ts';
+import { SessionStore } from '../learners/sessionStore.ts';
+import type { LessonService } from '../lessons/types.ts';
+import type { DestroyReason, SandboxInfo, Sandboxes } from '../sandbox/types.ts';
+import { localNodeShell } from '../terminal/nodeShell.ts';
+import { TerminalHub } from '../terminal/terminalHub.ts';
+import { serveLab, type LabHttp } from './labServer.ts';
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
+const boxes = new Map<string, SandboxInfo>();
+const sandboxes = {
+  async create(owner: string) {
+    const info = { id: `sb-${owner}`, owner, nodes: { node1: {} } } as SandboxInfo;
+    boxes.set(info.id, info);
+    return info;
+  },
+  get: (id: string) => boxes.get(id),
+  list: () => [...boxes.values()],
+  touch() {},
+  async destroy(id: string) {
+    boxes.delete(id);
+  },
+  onDestroyed: new Emitter<{ id: string; reason: DestroyReason }>().event,
+} as unknown as Sandboxes;
+const lessons: LessonService = {
+  list: () => [],
+  view: (id) => (id === 'intro' ? ({ id, stepViews: [{}, {}] } as LessonView) : undefined),
+  check: async (_l, _s, _sb, answer): Promise<CheckResult> => ({ status: answer === '42' ? 'passed' : 'not-yet', passed: answer === '42', durationMs: 1 }),
+  watch: () => toDisposable(() => {}),
+};
+
+let dir: string;
+let learners: Learners;
+let terminals: TerminalHub;
+let web: LabHttp;
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shiplab-http-'));
+  learners = new Learners({ sessions: SessionStore.open(path.join(dir, 'sessions.json')), sandboxes, lessons, log: quiet });
+  terminals = new TerminalHub({ sandboxes, shell: localNodeShell(), log: quiet });
+  web = await serveLab({ learners, lessons, terminals, staticDir: dir, host: '127.0.0.1', port: 0, log: quiet });
+});
+afterAll(async () => {
+  await web.close(() => terminals.dispose());
+  await learners.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function call(method: string, p: string, opts: { cookie?: string; body?: string; origin?: string } = {}) {
+  const headers: Record<string, string> = {};
+  if (opts.cookie) headers.cookie = opts.cookie;
+  if (opts.origin) headers.origin = opts.origin;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(web.url + p, { method, headers, body: opts.body });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown>, setCookie: res.headers.get('set-cookie') };
+}
+
+async function newLearner(): Promise<string> {
+  const r = await call('POST', routes.session.path());
+  return r.setCookie!.split(';')[0]!;
+}
+
+describe('the lab API', () => {
+  it('gives a session cookie once and knows the learner by it', async () => {
+    const first = await call('POST', routes.session.path());
+    expect(first.setCookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[\\w-]{43}; HttpOnly; SameSite=Strict; Path=/; Max-Age=\\d+$`));
+    const cookie = first.setCookie!.split(';')[0]!;
+    const again = await call('POST', routes.session.path(), { cookie });
+    expect(again.setCookie).toBeNull();
+    expect(again.body.learner).toBe(first.body.learner);
+  });
+
+  it('answers expected failures with their status and message', async () => {
+    const cookie = await newLearner();
+    expect(await call('GET', routes.progress.path())).toMatchObject({ status: 401, body: { error: expect.stringMatching(/^no session/) } });
+    expect(await call('GET', '/api/lessons/%E0%A4%A')).toMatchObject({ status: 400, body: { error: 'malformed percent-escape in the path' } });
+    expect(await call('GET', '/api/nothing')).toMatchObject({ status: 404, body: { error: 'no route GET /api/nothing' } });
+    expect(await call('POST', routes.lessons.path(), { cookie })).toMatchObject({ status: 404, body: { error: 'no route POST /api/lessons' } });
+    expect(await call('GET', routes.lesson.path({ lesson: 'nope' }))).toMatchObject({ status: 404, body: { error: 'no lesson nope' } });
+    expect((await call('DELETE', routes.sandbox.path(), { cookie, origin: 'http://evil.example' })).status).toBe(401);
+    expect(await call('POST', routes.sandbox.path(), { cookie, body: '{}' })).toMatchObject({ status: 400, body: { error: 'body must be { "lesson": "<lesson id>" }' } });
+    expect(await call('POST', routes.sandbox.path(), { cookie, body: '{"lesson":"nope"}' })).toMatchObject({ status: 404, body: { error: 'no lesson nope' } });
+    expect((await call('POST', routes.sandbox.path(), { cookie, body: '{nope' })).status).toBe(400);
+    const check = (step: number | string, body = '{}') => call('POST', routes.check.path({ lesson: 'intro', step }), { cookie, body });
+    expect((await check(0)).status).toBe(409);
+    expect(await check('x')).toMatchObject({ status: 404, body: { error: 'no route POST /api/lessons/intro/steps/x/check' } });
+    expect(await check(2)).toMatchObject({ status: 404, body: { error: 'lesson intro has no step 2 (it has 2)' } });
+    expect(await check(1, '{"answer":5}')).toMatchObject({ status: 400, body: { error: 'answer must be a string of at most 1000 characters' } });
+  });
+
+  it('streams the sandbox, check results and progress over SSE', async () => {
+    const cookie = await newLearner();
+    const res = await fetch(web.url + routes.events.path(), { headers: { cookie } });
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const events: ServerEvent[] = [];
+    let buffered = '';
+    const until = async (done: () => boolean) => {
+      while (!done()) {
+        const blocks = (buffered + ((await reader.read()).value ?? '')).split('\n\n');
+        buffered = blocks.pop()!; // an event not yet complete
+        for (const m of blocks.join('\n').matchAll(/^data: (.*)$/gm)) events.push(JSON.parse(m[1]!) as ServerEvent);
+      }
+    };
+    await until(() => events.length >= 2);
+    expect(events.map((e) => e.type)).toEqual(['sandbox', 'progress']);
+    await call('POST', routes.sandbox.path(), { cookie, body: '{"lesson":"intro"}' });
+    await until(() => events.some((e) => e.type === 'sandbox' && e.status.state === 'ready'));
+    expect(await call('POST', routes.check.path({ lesson: 'intro', step: 1 }), { cookie, body: '{"answer":"42"}' })).toMatchObject({ status: 200, body: { passed: true } });
+    await until(() => events.some((e) => e.type === 'progress' && e.progress.intro?.includes(1)));
+    expect(events.filter((e) => e.type !== 'sandbox').map((e) => e.type)).toEqual(['progress', 'check', 'progress']);
+    await reader.cancel();
+  });
+
+  it('refuses terminal sockets it cannot attach, with their close codes', async () => {
+    const closeCode = (node: string, cookie?: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(web.url.replace(/^http/, 'ws') + `/ws/terminal/${node}`, { headers: cookie ? { cookie } : {} });
+        ws.on('close', (code) => resolve(code));
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      });
+    const cookie = await newLearner();
+    expect(await closeCode('node1')).toBe(CloseCode.Unauthorized);
+    expect(await closeCode('node9', cookie)).toBe(CloseCode.NotFound);
+    expect(await closeCode('node1', cookie)).toBe(CloseCode.NotFound); // no sandbox yet
+    expect(await closeCode('%E0%A4%A', cookie)).toBe(400);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * The learners capability: who they are (sessions), each one's sandbox, their progress, and the
+ * events the page hears about them. Transport-free: server/http turns the events into SSE and the
+ * results into JSON.
+ */
+import type { CheckResult, Progress, SandboxStatus, ServerEvent } from '../common/api.ts';
+import { DisposableStore, Emitter, type Disposable } from '../common/lifecycle.ts';
+import type { Logger } from '../core/log.ts';
+import type { LessonService } from '../lessons/types.ts';
+import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
+import { LearnerSandboxes } from './learnerSandboxes.ts';
+import type { LearnerRecord, SessionStore } from './sessionStore.ts';
+
+export type { LearnerRecord } from './sessionStore.ts';
+
+/** An event for one learner's open pages. */
+export interface LearnerEvent {
+  learner: string;
+  event: ServerEvent;
+}
+
+export interface LearnersOptions {
+  /** The sessions; Learners owns them from here on (dispose() flushes them). */
+  sessions: SessionStore;
+  sandboxes: Sandboxes;
+  lessons: LessonService;
+  log: Logger;
+}
+
+export class Learners implements Disposable {
+  private readonly _store = new DisposableStore();
+  private readonly _onEvent = this._store.add(new Emitter<LearnerEvent>());
+  /** Everything a learner's page should hear: sandbox status, check results, progress. */
+  readonly onEvent = this._onEvent.event;
+  readonly sessions: SessionStore;
+  private readonly _boxes: LearnerSandboxes;
+
+  constructor(private readonly _o: LearnersOptions) {
+    this.sessions = _o.sessions;
+    this._boxes = new LearnerSandboxes({ sandboxes: _o.sandboxes, lessons: _o.lessons, store: _o.sessions, log: _o.log });
+    this._store.add(this._boxes.onStatus(({ learner, status }) => this._publish(learner, { type: 'sandbox', status })));
+    this._store.add(this._boxes.onAutoCheck((c) => this.recordCheck(c.learner, c.lesson, c.step, c.result, true)));
+  }
+
+  /** Gives the sandboxes that survived a server restart back to their learners. */
+  adopt(): void {
+    this._boxes.adopt();
+  }
+
+  /** The learner holding session `token`; undefined for none, a malformed or an unknown one. */
+  byToken(token: string | undefined): LearnerRecord | undefined {
+    return this.sessions.byToken(token);
+  }
+
+  /** A new learner and the session token that names it (returned once, never stored). */
+  create(): { token: string; learner: LearnerRecord } {
+    const created = this.sessions.create();
+    this._o.log.info('new learner', { learner: created.learner.id });
+    return created;
+  }
+
+  progress(learner: string): Progress {
+    return this.sessions.get(learner)?.progress ?? {};
+  }
+
+  status(learner: string): SandboxStatus {
+    return this._boxes.status(learner);
+  }
+
+  /** The learner's sandbox when it is ready to use, else undefined. */
+  ready(learner: string): SandboxInfo | undefined {
+    return this._boxes.ready(learner);
+  }
+
+  /** Marks the learner's ready sandbox as in use, so the idle timeout starts again. */
+  touch(learner: string): void {
+    const sandbox = this._boxes.ready(learner);
+    if (sandbox) this._o.sandboxes.touch(sandbox.id);
+  }
+
+  /** Starts (or switches) the learner's sandbox for `lesson`; progress follows on onEvent. */
+  start(learner: string, lesson: string): SandboxStatus {
+    return this._boxes.start(learner, lesson);
+  }
+
+  stop(learner: string): Promise<void> {
+    return this._boxes.stop(learner);
+  }
+
+  /**
+   * Runs the check of `step` of `lesson` in the learner's sandbox and records the result.
+   * @returns undefined when the learner has no ready sandbox to check.
+   */
+  async check(learner: string, lesson: string, step: number, answer?: string): Promise<CheckResult | undefined> {
+    const sandbox = this._boxes.ready(learner);
+    if (!sandbox) return undefined;
+    this._o.sandboxes.touch(sandbox.id);
+    const result = await this._o.lessons.check(lesson, step, sandbox, answer);
+    this.recordCheck(learner, lesson, step, result, false);
+    return result;
+  }
+
+  /**
+   * Records a check result and publishes it: a `check` event always, and a `progress` event
+   * when it passes a step for the first time. The one path for the Check button and autochecks.
+   */
+  recordCheck(learner: string, lesson: string, step: number, result: CheckResult, auto: boolean): void {
+    this._publish(learner, { type: 'check', lesson, step, result, auto });
+    if (result.passed && this.sessions.markPassed(learner, lesson, step)) {
+      this._publish(learner, { type: 'progress', progress: this.progress(learner) });
+    }
+  }
+
+  /** Stops the autochecks and writes the sessions out; sandboxes stay for the next server. */
+  async dispose(): Promise<void> {
+    await this._boxes.dispose();
+    await this._store.dispose();
+    await this.sessions.flush();
+  }
+
+  private _publish(learner: string, event: ServerEvent): void {
+    this._onEvent.fire({ learner, event });
+  }
+}
