@@ -16,6 +16,9 @@ fi
 step 'typecheck (server, wire layer without DOM or Node, web)'
 npm run --silent typecheck
 
+step 'lint (import layers; no Node in web/ or server/common; typescript-eslint recommended)'
+npm run --silent lint
+
 step 'unit tests'
 npx vitest run --project unit
 

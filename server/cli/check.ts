@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../core/config.ts';
 import { logger } from '../core/log.ts';
+import { readArgs, type CliOptions } from './args.ts';
 import type { CheckResult } from '../common/api.ts';
 import { parseCommands } from '../lessons/format/commands.ts';
 import { formatProblem } from '../lessons/format.ts';
@@ -34,41 +35,34 @@ interface CheckArgs {
   lessons: string;
 }
 
+const OPTIONS = {
+  step: { type: 'string', needs: 'a step number counted from 1 (not nothing)' },
+  commands: { type: 'string', needs: 'a file' },
+  answer: { type: 'string' },
+  json: { type: 'boolean' },
+  lessons: { type: 'string', needs: 'a folder' },
+} as const satisfies CliOptions;
+
 /** Exported for tests; a string is an error message for the user. */
 export function parseCheckArgs(argv: string[]): CheckArgs | string {
-  let lesson: string | undefined;
-  const a: Partial<CheckArgs> = { json: false, lessons: path.join(ROOT, 'lessons') };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = (): string | undefined => {
-      const v = argv[++i];
-      return v === undefined ? undefined : v;
-    };
-    if (arg === '--json') a.json = true;
-    else if (arg === '--step') {
-      const v = value();
-      const n = Number(v);
-      if (v === undefined || !Number.isInteger(n) || n < 1) return `--step needs a step number counted from 1 (not ${v ?? 'nothing'})`;
-      a.step = n;
-    } else if (arg === '--commands') {
-      const v = value();
-      if (v === undefined) return '--commands needs a file';
-      a.commands = v;
-    } else if (arg === '--answer') {
-      const v = value();
-      if (v === undefined) return '--answer needs a value';
-      a.answer = v;
-    } else if (arg === '--lessons') {
-      const v = value();
-      if (v === undefined) return '--lessons needs a folder';
-      a.lessons = path.resolve(v);
-    } else if (arg.startsWith('-')) return `unknown option ${arg}`;
-    else if (lesson === undefined) lesson = arg;
-    else return `one lesson at a time (got ${lesson} and ${arg})`;
+  // An option's value is the next argument whatever it looks like: `--answer --json` answers "--json".
+  const parsed = readArgs(argv, OPTIONS, { dashedValues: true });
+  if (typeof parsed === 'string') return parsed;
+  const { values, positionals } = parsed;
+  const [lesson, other] = positionals;
+  if (other !== undefined) return `one lesson at a time (got ${lesson} and ${other})`;
+  const a: CheckArgs = { lesson: lesson ?? '', json: values.json ?? false, lessons: path.join(ROOT, 'lessons') };
+  if (values.step !== undefined) {
+    const n = Number(values.step);
+    if (!Number.isInteger(n) || n < 1) return `--step needs a step number counted from 1 (not ${values.step})`;
+    a.step = n;
   }
+  if (values.commands !== undefined) a.commands = values.commands;
+  if (values.answer !== undefined) a.answer = values.answer;
+  if (values.lessons !== undefined) a.lessons = path.resolve(values.lessons);
   if (!lesson) return 'say which lesson: check <lesson> …';
   if (a.commands === undefined && a.answer === undefined) return '--commands FILE is required (or --answer A for a question step)';
-  return { ...(a as CheckArgs), lesson };
+  return a;
 }
 
 function readCommands(file: string, lesson: Lesson): CommandLine[] | string {

@@ -11,9 +11,10 @@
 import { spawnSync } from 'node:child_process';
 import { isNodeName } from '../common/api.ts';
 import { logger } from '../core/log.ts';
+import { readArgs } from './args.ts';
 import { ensureEngine, stopEmbedded } from '../engine/engine.ts';
 import { ensureImages, ensureMirror } from '../images/catalog.ts';
-import { openSandboxes } from '../sandbox/manager.ts';
+import { openSandboxes } from '../app/openSandboxes.ts';
 
 const log = logger('cli');
 
@@ -25,6 +26,37 @@ const USAGE = `usage: npm run shiplab -- <command>
   images                        build the image catalog and start the mirror
   engine stop                   stop the embedded dockerd
   check LESSON [--step N] --commands FILE [--answer A] [--json]`;
+
+/** What `sandbox <sub> …` asks for. */
+type SandboxCommand =
+  | { sub: 'up'; owner: string }
+  | { sub: 'ls' }
+  | { sub: 'shell'; id: string | undefined; node: string }
+  | { sub: 'down'; all: boolean; ids: string[] };
+
+/** Reads `sandbox <sub> …`'s arguments: a command, a problem with them, or undefined for an unknown sub. */
+function parseSandboxArgs(sub: string, rest: string[]): SandboxCommand | string | undefined {
+  switch (sub) {
+    case 'up': {
+      const r = readArgs(rest, { owner: { type: 'string', needs: 'a name' } });
+      return typeof r === 'string' ? r : { sub, owner: r.values.owner ?? 'cli' };
+    }
+    case 'ls':
+      return { sub };
+    case 'shell': {
+      const r = readArgs(rest, {});
+      if (typeof r === 'string') return r;
+      const [id, node = 'node1'] = r.positionals;
+      return { sub, id, node };
+    }
+    case 'down': {
+      const r = readArgs(rest, { all: { type: 'boolean' } });
+      return typeof r === 'string' ? r : { sub, all: r.values.all ?? false, ids: r.positionals };
+    }
+    default:
+      return undefined;
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
@@ -47,12 +79,17 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
+  const command = parseSandboxArgs(sub, rest);
+  if (command === undefined || typeof command === 'string') {
+    if (command) console.error(`shiplab: ${command}`);
+    console.error(USAGE);
+    return 2;
+  }
   const sandboxes = await openSandboxes();
   try {
-    switch (sub) {
+    switch (command.sub) {
       case 'up': {
-        const i = rest.indexOf('--owner');
-        const owner = i >= 0 ? (rest[i + 1] ?? 'cli') : 'cli';
+        const { owner } = command;
         const t0 = Date.now();
         const sb = await sandboxes.create(owner, (p) => log.info(`${p.phase} ${p.percent}%`));
         console.log(`${sb.id} ready in ${Date.now() - t0} ms (subnet ${sb.subnet}); shell: npm run shiplab -- sandbox shell ${sb.id}`);
@@ -67,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'shell': {
-        const [id, node = 'node1'] = rest;
+        const { id, node } = command;
         const sb = id ? sandboxes.get(id) : undefined;
         if (!sb) throw new Error(`no sandbox ${id ?? '(missing id)'}; list them with: npm run shiplab -- sandbox ls`);
         if (!isNodeName(node)) throw new Error(`no node ${node}; use node1 or remote-docker-engine`);
@@ -75,8 +112,8 @@ async function main(argv: string[]): Promise<number> {
         return r.status ?? 1;
       }
       case 'down': {
-        const all = rest.includes('--all');
-        const ids = all ? sandboxes.list().map((s) => s.id) : rest;
+        const { all } = command;
+        const ids = all ? sandboxes.list().map((s) => s.id) : command.ids;
         if (all && ids.length === 0) {
           console.log('no sandboxes to remove');
           return 0;
@@ -89,9 +126,6 @@ async function main(argv: string[]): Promise<number> {
         }
         return 0;
       }
-      default:
-        console.error(USAGE);
-        return 2;
     }
   } finally {
     await sandboxes.dispose();

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../core/config.ts';
 import { logger } from '../core/log.ts';
+import { readArgs, type CliOptions } from './args.ts';
 import { loadLessonService } from '../lessons/service.ts';
 import { validateLessons } from '../robot/validate.ts';
 import { openLab, warningsOnly } from '../robot/labHarness.ts';
@@ -30,30 +31,26 @@ interface Args {
   lessons: string;
 }
 
+const OPTIONS = {
+  jobs: { type: 'string', short: 'j' },
+  out: { type: 'string' },
+  lessons: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies CliOptions;
+
 function parseValidateArgs(argv: string[]): Args | string {
-  const args: Args = { ids: [], jobs: defaultJobs(), out: path.join(ROOT, 'test-results', 'lessons'), lessons: path.join(ROOT, 'lessons') };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    try {
-      if (a === '--jobs' || a === '-j') {
-        const v = value();
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) return `--jobs must be a whole number of at least 1 (not ${v})`;
-        args.jobs = n;
-      } else if (a === '--out') args.out = path.resolve(value());
-      else if (a === '--lessons') args.lessons = path.resolve(value());
-      else if (a === '--help' || a === '-h') return '';
-      else if (a.startsWith('-')) return `unknown option ${a}`;
-      else args.ids.push(a);
-    } catch (err) {
-      return (err as Error).message;
-    }
+  const parsed = readArgs(argv, OPTIONS);
+  if (typeof parsed === 'string') return parsed;
+  const { values, positionals } = parsed;
+  if (values.help) return '';
+  const args: Args = { ids: positionals, jobs: defaultJobs(), out: path.join(ROOT, 'test-results', 'lessons'), lessons: path.join(ROOT, 'lessons') };
+  if (values.jobs !== undefined) {
+    const n = Number(values.jobs);
+    if (!Number.isInteger(n) || n < 1) return `--jobs must be a whole number of at least 1 (not ${values.jobs})`;
+    args.jobs = n;
   }
+  if (values.out !== undefined) args.out = path.resolve(values.out);
+  if (values.lessons !== undefined) args.lessons = path.resolve(values.lessons);
   return args;
 }
 

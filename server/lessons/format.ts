@@ -4,20 +4,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { NODE_NAMES, type NodeName } from '../common/api.ts';
+import { NODE_NAMES, isNodeName, type NodeName } from '../common/api.ts';
 import { findTaggedBlocks } from './format/blocks.ts';
 import { parseCommands } from './format/commands.ts';
 import { splitFrontMatter, type FieldPath, type FrontMatter } from './format/frontMatter.ts';
-import {
-  LESSON_ID, checkKeys, isObj, readNodes, readNumber, readString, readStringList, readStringMap, readText,
-  type Report,
-} from './format/schema.ts';
+import { LESSON_ID, LESSON_SCHEMA, STEP_SCHEMA, isObj, readFrontMatter, type Report, type StepFrontMatter } from './format/schema.ts';
 import type { Attempt, Lesson, LessonMeta, LessonProblem, RunnableBlock, Step } from './model.ts';
 
-const LESSON_KEYS = ['title', 'summary', 'minutes', 'nodes', 'prerequisites', 'order', 'next'] as const;
-/** No `setup`: the live lab has no moment to run hidden commands, so a validated step would differ from the learner's. */
-const STEP_KEYS = ['title', 'hints', 'attempts', 'question', 'answer'] as const;
-const ATTEMPT_KEYS = ['name', 'commands', 'answer', 'hint'] as const;
 const STEP_FILE = /^(\d+)-([a-z0-9][a-z0-9-]*)\.md$/;
 const CHECK_SUFFIX = '.check.ts';
 
@@ -125,16 +118,15 @@ function requireFrontMatter(split: ReturnType<typeof splitFrontMatter>, file: st
 }
 
 function readLessonMeta(data: Record<string, unknown>, meta: LessonMeta, report: Report): void {
-  checkKeys(data, LESSON_KEYS, [], report);
-  meta.title = readString(data, ['title'], report, true) ?? meta.title;
-  meta.summary = readString(data, ['summary'], report, true) ?? meta.summary;
-  meta.minutes = readNumber(data, ['minutes'], report, { required: true, positive: true }) ?? meta.minutes;
-  meta.nodes = readNodes(data, ['nodes'], report) ?? meta.nodes;
-  meta.order = readNumber(data, ['order'], report, { required: true }) ?? meta.order;
-  const prerequisites = readStringList(data, ['prerequisites'], report);
-  if (prerequisites) meta.prerequisites = prerequisites;
-  const next = readString(data, ['next'], report);
-  if (next !== undefined) meta.next = next;
+  const fm = readFrontMatter(LESSON_SCHEMA, data, report);
+  meta.title = fm.title ?? meta.title;
+  meta.summary = fm.summary ?? meta.summary;
+  meta.minutes = fm.minutes ?? meta.minutes;
+  // A list of names, even a broken one, gives its known nodes (each once) to the steps' checks.
+  if (fm.nodes?.some((n) => n !== undefined)) meta.nodes = [...new Set(fm.nodes.filter((n) => n !== undefined && isNodeName(n)))];
+  meta.order = fm.order ?? meta.order;
+  if (fm.prerequisites) meta.prerequisites = fm.prerequisites.filter((p) => p !== undefined);
+  if (typeof fm.next === 'string') meta.next = fm.next;
 }
 
 function parseStep(file: string, number: number, index: number, nodes: NodeName[], problems: LessonProblem[]): Step {
@@ -150,11 +142,11 @@ function parseStep(file: string, number: number, index: number, nodes: NodeName[
   if (!fm || !isObj(fm.data)) return step;
   const data = fm.data;
   const report = reporter(file, fm, problems);
-  checkKeys(data, STEP_KEYS, [], report);
-  step.title = readString(data, ['title'], report, true) ?? step.title;
-  step.hints = readStringMap(data, ['hints'], report) ?? {};
-  const question = readString(data, ['question'], report);
-  const answer = readString(data, ['answer'], report);
+  const front = readFrontMatter(STEP_SCHEMA, data, report);
+  step.title = front.title ?? step.title;
+  step.hints = front.hints ?? {};
+  const question = front.question ?? undefined;
+  const answer = front.answer ?? undefined;
   if (question !== undefined) step.question = question;
   if (answer !== undefined) step.answer = answer;
   if (question !== undefined && answer === undefined) {
@@ -166,7 +158,7 @@ function parseStep(file: string, number: number, index: number, nodes: NodeName[
   if (question === undefined && step.blocks.length === 0) {
     problems.push({ file, line: step.bodyLine, message: 'the step has no runnable block (```bash @node1), so nothing solves it' });
   }
-  step.attempts = readAttempts(data, step, nodes, fm, report);
+  step.attempts = readAttempts(front.attempts ?? [], step, nodes, fm, report);
   return step;
 }
 
@@ -187,22 +179,15 @@ function readBlocks(step: Step, nodes: NodeName[], problems: LessonProblem[]): R
   return blocks;
 }
 
-function readAttempts(data: Record<string, unknown>, step: Step, nodes: NodeName[], fm: FrontMatter, report: Report): Attempt[] {
-  const raw = data.attempts;
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) {
-    report(['attempts'], 'attempts must be a list of { name, commands, hint }');
-    return [];
-  }
+/** The attempts' relations to the rest of the step (their shape is STEP_SCHEMA's). */
+function readAttempts(raw: NonNullable<StepFrontMatter['attempts']>, step: Step, nodes: NodeName[], fm: FrontMatter, report: Report): Attempt[] {
   const attempts: Attempt[] = [];
   raw.forEach((item, i) => {
+    if (item === undefined) return; // not a map: reported
     const at = ['attempts', i];
-    if (!isObj(item)) return report(at, `attempts[${i}] must be a map with name, commands and hint`);
-    checkKeys(item, ATTEMPT_KEYS, at, report);
-    const name = readString(item, [...at, 'name'], report, true);
-    const hint = readString(item, [...at, 'hint'], report, true);
-    const commands = readString(item, [...at, 'commands'], report);
-    const answer = readText(item, [...at, 'answer'], report);
+    const { name, hint } = item;
+    const commands = item.commands ?? undefined;
+    const answer = item.answer ?? undefined;
     if (hint !== undefined && !(hint in step.hints)) {
       const known = Object.keys(step.hints);
       report([...at, 'hint'], `attempts[${i}].hint "${hint}" is not in hints (known: ${known.length ? known.join(', ') : 'none'})`);
