@@ -19,6 +19,11 @@ npm run --silent typecheck
 step 'lint (import layers; no Node in web/ or server/common; typescript-eslint recommended)'
 npm run --silent lint
 
+# Before the unit tests: one of them reads Docker's seccomp profile from a Debian package that the
+# host bootstrap installs; on a fresh machine it would otherwise be skipped, asserting nothing.
+step 'preparing the host: engine, Debian packages, image catalog, mirror (cold: ~2 minutes)'
+npm run --silent shiplab -- images
+
 step 'unit tests'
 npx vitest run --project unit
 
