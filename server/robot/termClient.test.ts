@@ -192,6 +192,19 @@ describe('TermClient', () => {
     await expect(open(server)).rejects.toMatchObject({ code: 4401, reason: 'no session' });
   });
 
+  it('rejects attach with the close code when the refusal arrives before our size is sent', async () => {
+    // What a real server's refusal looks like from here: the socket opens, and its close is
+    // already under way when the client would say its size.
+    const server = new FakeServer();
+    server.isOpen = false; // the close frame is in: the socket is CLOSING, sending would throw
+    setTimeout(() => {
+      server.isOpen = true; // (the fake fires onClose only from open)
+      server.close(4401, 'WebSocket from a foreign origin refused');
+    }, 5);
+    await expect(open(server)).rejects.toMatchObject({ code: 4401, reason: 'WebSocket from a foreign origin refused' });
+    expect(server.resizes).toEqual([]);
+  });
+
   it('refuses more than one line', async () => {
     const t = await open(new FakeServer(() => undefined));
     await expect(t.typeLine('a\nb')).rejects.toThrow(TypeError);

@@ -6,6 +6,10 @@
  * sits the one prompt rule (see atPrompt): `typeLine(line)` types a line the way a learner would
  * and waits for the next prompt; `run(line)` does the same and returns the command's output.
  *
+ * One class on purpose, past the usual size: the screen, the prompt rule and typing share their
+ * state (pending writes, the time of the last output, line feeds seen), and splitting them would
+ * pass that state back and forth. The transport is apart (termTransport.ts).
+ *
  * @example
  *   const t = await TermClient.connect(lab, 'node1');
  *   const out = await t.run('docker version --format {{.Server.Version}}');
@@ -19,6 +23,9 @@ import { Emitter, type Disposable } from '../common/lifecycle.ts';
 import { screenText } from '../common/screenText.ts';
 import { TerminalReceiver } from '../common/terminalReceiver.ts';
 import type { LabClient } from './labClient.ts';
+import { WebSocketTransport, type TermTransport } from './termTransport.ts';
+
+export type { TermTransport } from './termTransport.ts';
 
 const { Terminal } = headless;
 
@@ -79,61 +86,6 @@ export function plainText(s: string): string {
     .replace(/\x1b[=>78DEHMNOZc]/g, '')
     .replace(/[\x07\x08\x0e\x0f]/g, '')
     .replace(/\r/g, '');
-}
-
-/**
- * What a TermClient needs from a connection to a terminal session: binary messages both ways
- * (server/common/frames.ts) and a close. connect() uses a WebSocket; unit tests a fake server.
- */
-export interface TermTransport {
-  /** Resolves once messages can be sent; stays pending if the connection closes first (onClose
-   * says so). */
-  readonly opened: Promise<void>;
-  readonly isOpen: boolean;
-  /** Sends one message: a Uint8Array as a binary message, a string as a text message.
-   * @throws Error when the connection is not open. */
-  send(data: Uint8Array | string): void;
-  /** Closes the connection (nothing if it is already closed); onClose follows. */
-  close(code: number, reason: string): void;
-  /** Every binary message from the server. */
-  readonly onMessage: (listener: (message: Uint8Array) => void) => Disposable;
-  /** The connection closed, once, with its close code and reason. */
-  readonly onClose: (listener: (e: { code: number; reason: string }) => void) => Disposable;
-}
-
-/** A TermTransport over a `ws` WebSocket; listens from construction, so nothing sent right after
- * the upgrade is missed. */
-class WebSocketTransport implements TermTransport {
-  private readonly _onMessage = new Emitter<Uint8Array>();
-  readonly onMessage = this._onMessage.event;
-  private readonly _onClose = new Emitter<{ code: number; reason: string }>();
-  readonly onClose = this._onClose.event;
-  readonly opened: Promise<void>;
-
-  constructor(private readonly _ws: WebSocket) {
-    this.opened = new Promise((resolve) => _ws.once('open', () => resolve()));
-    _ws.on('message', (data: Buffer, isBinary) => {
-      // The server only sends binary frames; anything else is not ours to read.
-      if (isBinary) this._onMessage.fire(data);
-    });
-    _ws.on('close', (code, reason) => this._onClose.fire({ code, reason: reason.toString() }));
-    _ws.on('error', () => {
-      // A close event follows; errors are reported through onClose.
-    });
-  }
-
-  get isOpen(): boolean {
-    return this._ws.readyState === this._ws.OPEN;
-  }
-
-  send(data: Uint8Array | string): void {
-    if (!this.isOpen) throw new Error('terminal socket is not open');
-    this._ws.send(data);
-  }
-
-  close(code: number, reason: string): void {
-    if (this._ws.readyState === this._ws.OPEN || this._ws.readyState === this._ws.CONNECTING) this._ws.close(code, reason);
-  }
 }
 
 export interface AttachOptions {
@@ -267,7 +219,9 @@ export class TermClient implements Disposable {
     closed.catch(() => {});
     try {
       await Promise.race([transport.opened, closed]);
-      transport.send(frames.resize(cols, rows));
+      // A server that refuses closes right after the upgrade: the close may already be under way
+      // here, and the race below then reports it as the TermClosedError it is.
+      if (transport.isOpen) transport.send(frames.resize(cols, rows));
       await Promise.race([t._snapshot, closed]);
       if (opts.waitForPrompt ?? true) await t.waitForPrompt(opts.timeoutMs ?? FIRST_PROMPT_TIMEOUT_MS);
     } catch (err) {
