@@ -25,6 +25,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DOCKER_HOST: '/var/run/docker.sock' })).toThrow(/DOCKER_HOST=\/var\/run\/docker.sock must start with unix:\/\/ or tcp:\/\//);
   });
 
+  it('takes a public URL as its origin and a trust-proxy flag, and names a bad one', () => {
+    expect(loadConfig({})).toMatchObject({ publicUrl: undefined, trustProxy: false });
+    expect(loadConfig({ SHIPLAB_PUBLIC_URL: 'https://Lab.Example.org:443/', SHIPLAB_TRUST_PROXY: 'yes' })).toMatchObject({ publicUrl: 'https://lab.example.org', trustProxy: true });
+    expect(loadConfig({ SHIPLAB_PUBLIC_URL: 'http://192.168.1.5:8080', SHIPLAB_TRUST_PROXY: 'FALSE' })).toMatchObject({ publicUrl: 'http://192.168.1.5:8080', trustProxy: false });
+    for (const bad of ['lab.example.org', 'ftp://lab.example.org', 'https://lab.example.org/shiplab', 'https://lab.example.org/?x', 'https://u:p@lab.example.org']) {
+      expect(() => loadConfig({ SHIPLAB_PUBLIC_URL: bad })).toThrow(new RegExp(`^SHIPLAB_PUBLIC_URL=${bad.replace(/[.?/]/g, '\\$&')} must be an http:// or https:// URL with no path`));
+    }
+    expect(() => loadConfig({ SHIPLAB_TRUST_PROXY: 'maybe' })).toThrow(/^SHIPLAB_TRUST_PROXY=maybe must be true or false; unset SHIPLAB_TRUST_PROXY/);
+  });
+
   it('reads a JSON file under the environment, and names bad or unknown keys', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shiplab-config-'));
     const file = path.join(dir, 'shiplab.json');
@@ -33,6 +43,11 @@ describe('loadConfig', () => {
       const c = loadConfig({ SHIPLAB_CONFIG: file, SHIPLAB_PORT: '9001' });
       expect(c).toMatchObject({ port: 9001, terminalGraceMs: 5000, file });
       expect(c.sandbox.memoryBytes).toBe(512 * 1024 * 1024);
+
+      fs.writeFileSync(file, JSON.stringify({ publicUrl: 'https://lab.example.org', trustProxy: true }));
+      expect(loadConfig({ SHIPLAB_CONFIG: file })).toMatchObject({ publicUrl: 'https://lab.example.org', trustProxy: true });
+      fs.writeFileSync(file, JSON.stringify({ trustProxy: 'sometimes' }));
+      expect(() => loadConfig({ SHIPLAB_CONFIG: file })).toThrow(/trustProxy="sometimes" must be true or false/);
 
       fs.writeFileSync(file, JSON.stringify({ sandbox: { memoryMB: 512 } }));
       expect(() => loadConfig({ SHIPLAB_CONFIG: file })).toThrow(/unknown setting "sandbox.memoryMB"/);

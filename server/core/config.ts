@@ -37,6 +37,44 @@ export interface SandboxTimes {
   idleMs: number;
 }
 
+/**
+ * How much of the host all sandboxes together may be given (server/sandbox/capacity.ts does the
+ * arithmetic). undefined: derived from the host at start by the composition root.
+ */
+export interface CapacitySettings {
+  /** Memory for all sandboxes, bytes; undefined: the host's memory minus reserveMemoryBytes. */
+  memoryBytes: number | undefined;
+  /** Memory kept for the host, its engine and the Shiplab server, bytes. */
+  reserveMemoryBytes: number;
+  /** Disk for all sandbox stores, bytes; undefined: free space under the data directory minus reserveDiskBytes. */
+  diskBytes: number | undefined;
+  /** Disk kept free under the data directory (images, engine state, logs), bytes. */
+  reserveDiskBytes: number;
+  /** CPUs all sandboxes' CPU limits may add up to; undefined: the host's CPUs × CPU_OVERCOMMIT. */
+  cpus: number | undefined;
+  /** At most this many sandboxes at once, whatever the rest allows; undefined: no such cap. */
+  sandboxes: number | undefined;
+  /** Sandbox creates that run at once; undefined: one per host CPU, at most MAX_DEFAULT_CREATES_AT_ONCE. */
+  createsAtOnce: number | undefined;
+  /** Learners waiting for a sandbox beyond which a new request is refused ("the lab is full"). */
+  queueMax: number;
+}
+
+/** Per client address (server/http/rateLimiter.ts): bursts of this many, refilled over a minute. */
+export interface RateLimits {
+  /** New sessions (learners) per minute. */
+  sessionsPerMin: number;
+  /** Sandbox creates asked for per minute. */
+  createsPerMin: number;
+}
+
+export interface SessionLimits {
+  /** A session unseen this long is removed, with its sandbox, ms. */
+  ttlMs: number;
+  /** Sessions kept at most; a new one beyond this is refused (sessions.json stays bounded). */
+  max: number;
+}
+
 export interface Config {
   /** Address the lab listens on. Loopback by default: exposing a lab is a decision. */
   host: string;
@@ -50,17 +88,49 @@ export interface Config {
   /** Where debootstrap fetches Debian packages for the image catalog. */
   debianMirror: string;
   sandbox: SandboxLimits & SandboxTimes;
+  capacity: CapacitySettings;
+  rates: RateLimits;
+  sessions: SessionLimits;
   /** A terminal without a socket keeps its shell this long (a reload reattaches), ms. */
   terminalGraceMs: number;
+  /**
+   * The origin learners open when it is not a loopback name (a reverse proxy, a LAN address), e.g.
+   * https://lab.example.org; requests naming any other host are refused (DNS rebinding).
+   * undefined: loopback names and the listen address only.
+   */
+  publicUrl: string | undefined;
+  /** Believe X-Forwarded-Proto/Host/For: only behind a reverse proxy that sets them itself. */
+  trustProxy: boolean;
   /** The file the settings were read from, if any (for the start-up log). */
   file: string | undefined;
 }
 
 const MIB = 1024 * 1024;
 const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
 
 /** Every setting once: its environment variable, its key in the file, its schema and default. */
 const positive = (what: string) => z.coerce.number({ error: `is not a number (${what})` }).positive(`must be above 0 (${what})`);
+/** What SHIPLAB_PUBLIC_URL may be: an origin, since every route is absolute (no path prefix). */
+const PUBLIC_URL = 'must be an http:// or https:// URL with no path, query or user (e.g. https://lab.example.org)';
+const publicUrl = z.string().transform((s, ctx) => {
+  let u: URL | undefined;
+  try {
+    u = new URL(s);
+  } catch {
+    u = undefined;
+  }
+  if (!u || !/^https?:$/.test(u.protocol) || u.pathname !== '/' || u.search || u.hash || u.username || u.password) {
+    ctx.addIssue({ code: 'custom', message: PUBLIC_URL });
+    return z.NEVER;
+  }
+  return u.origin;
+});
+/** A yes/no setting: a JSON boolean in the file, a word in the environment. */
+const FLAG_WORDS: Record<string, boolean> = { true: true, yes: true, on: true, '1': true, false: false, no: false, off: false, '0': false };
+const flag = z.preprocess((v) => (typeof v === 'string' ? (FLAG_WORDS[v.trim().toLowerCase()] ?? v) : v), z.boolean({ error: 'must be true or false' }));
+const count = (what: string, min: number) =>
+  z.coerce.number({ error: `is not a number (${what})` }).int(`is not a whole number (${what})`).min(min, `must be at least ${min} (${what})`);
 const SETTINGS = {
   host: { env: 'SHIPLAB_HOST', schema: z.string().trim().min(1, 'is empty (a host name or address)'), fallback: '127.0.0.1' },
   port: {
@@ -78,7 +148,21 @@ const SETTINGS = {
   'sandbox.storeMb': { env: 'SHIPLAB_STORE_MB', schema: positive('MiB per node'), fallback: 4096 },
   'sandbox.ttlMin': { env: 'SHIPLAB_SANDBOX_TTL_MIN', schema: positive('minutes'), fallback: 120 },
   'sandbox.idleMin': { env: 'SHIPLAB_SANDBOX_IDLE_MIN', schema: positive('minutes'), fallback: 30 },
+  'capacity.memoryMb': { env: 'SHIPLAB_CAPACITY_MEMORY_MB', schema: positive('MiB for all sandboxes').optional(), fallback: undefined },
+  'capacity.reserveMemoryMb': { env: 'SHIPLAB_RESERVE_MEMORY_MB', schema: count('MiB kept for the host', 0), fallback: 2048 },
+  'capacity.diskMb': { env: 'SHIPLAB_CAPACITY_DISK_MB', schema: positive('MiB for all sandbox stores').optional(), fallback: undefined },
+  'capacity.reserveDiskMb': { env: 'SHIPLAB_RESERVE_DISK_MB', schema: count('MiB kept free', 0), fallback: 8192 },
+  'capacity.cpus': { env: 'SHIPLAB_CAPACITY_CPUS', schema: positive('CPUs for all sandboxes').optional(), fallback: undefined },
+  'capacity.sandboxes': { env: 'SHIPLAB_MAX_SANDBOXES', schema: count('sandboxes at once', 1).optional(), fallback: undefined },
+  'capacity.createsAtOnce': { env: 'SHIPLAB_CREATES_AT_ONCE', schema: count('sandbox creates at once', 1).optional(), fallback: undefined },
+  'capacity.queueMax': { env: 'SHIPLAB_QUEUE_MAX', schema: count('learners waiting', 0), fallback: 100 },
+  'rates.sessionsPerMin': { env: 'SHIPLAB_RATE_SESSIONS_PER_MIN', schema: positive('new sessions per minute per client'), fallback: 60 },
+  'rates.createsPerMin': { env: 'SHIPLAB_RATE_CREATES_PER_MIN', schema: positive('sandbox creates per minute per client'), fallback: 30 },
+  'sessions.ttlDays': { env: 'SHIPLAB_SESSION_TTL_DAYS', schema: positive('days unseen'), fallback: 30 },
+  'sessions.max': { env: 'SHIPLAB_MAX_SESSIONS', schema: count('sessions', 1), fallback: 10_000 },
   'terminal.graceS': { env: 'SHIPLAB_TERMINAL_GRACE_S', schema: positive('seconds'), fallback: 60 },
+  publicUrl: { env: 'SHIPLAB_PUBLIC_URL', schema: publicUrl.optional(), fallback: undefined },
+  trustProxy: { env: 'SHIPLAB_TRUST_PROXY', schema: flag, fallback: false },
 } as const;
 
 type Key = keyof typeof SETTINGS;
@@ -153,7 +237,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       ttlMs: values['sandbox.ttlMin'] * MINUTE_MS,
       idleMs: values['sandbox.idleMin'] * MINUTE_MS,
     },
+    capacity: {
+      memoryBytes: values['capacity.memoryMb'] === undefined ? undefined : values['capacity.memoryMb'] * MIB,
+      reserveMemoryBytes: values['capacity.reserveMemoryMb'] * MIB,
+      diskBytes: values['capacity.diskMb'] === undefined ? undefined : values['capacity.diskMb'] * MIB,
+      reserveDiskBytes: values['capacity.reserveDiskMb'] * MIB,
+      cpus: values['capacity.cpus'],
+      sandboxes: values['capacity.sandboxes'],
+      createsAtOnce: values['capacity.createsAtOnce'],
+      queueMax: values['capacity.queueMax'],
+    },
+    rates: { sessionsPerMin: values['rates.sessionsPerMin'], createsPerMin: values['rates.createsPerMin'] },
+    sessions: { ttlMs: values['sessions.ttlDays'] * DAY_MS, max: values['sessions.max'] },
     terminalGraceMs: Math.round(values['terminal.graceS'] * 1000),
+    publicUrl: values.publicUrl,
+    trustProxy: values.trustProxy,
     file: fileName,
   };
 }
