@@ -35,6 +35,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SHIPLAB_TRUST_PROXY: 'maybe' })).toThrow(/^SHIPLAB_TRUST_PROXY=maybe must be true or false; unset SHIPLAB_TRUST_PROXY/);
   });
 
+  it('leaves the capacity to the host unless set, and bounds the queue, the rates and the sessions', () => {
+    const c = loadConfig({});
+    expect(c.capacity).toEqual({
+      memoryBytes: undefined, reserveMemoryBytes: 2048 * 1024 * 1024, diskBytes: undefined, reserveDiskBytes: 8192 * 1024 * 1024,
+      cpus: undefined, sandboxes: undefined, createsAtOnce: undefined, queueMax: 100,
+    });
+    expect(c.rates).toEqual({ sessionsPerMin: 60, createsPerMin: 30 });
+    expect(c.sessions).toEqual({ ttlMs: 30 * 24 * 3600_000, max: 10_000 });
+    const set = loadConfig({
+      SHIPLAB_CAPACITY_MEMORY_MB: '4096', SHIPLAB_CAPACITY_DISK_MB: '16384', SHIPLAB_CAPACITY_CPUS: '3', SHIPLAB_MAX_SANDBOXES: '3',
+      SHIPLAB_CREATES_AT_ONCE: '2', SHIPLAB_QUEUE_MAX: '0', SHIPLAB_RESERVE_MEMORY_MB: '0', SHIPLAB_SESSION_TTL_DAYS: '0.5', SHIPLAB_MAX_SESSIONS: '50',
+    });
+    expect(set.capacity).toMatchObject({ memoryBytes: 4096 * 1024 * 1024, diskBytes: 16384 * 1024 * 1024, cpus: 3, sandboxes: 3, createsAtOnce: 2, queueMax: 0, reserveMemoryBytes: 0 });
+    expect(set.sessions).toEqual({ ttlMs: 12 * 3600_000, max: 50 });
+    expect(() => loadConfig({ SHIPLAB_MAX_SANDBOXES: '2.5' })).toThrow(/^SHIPLAB_MAX_SANDBOXES=2.5 is not a whole number \(sandboxes at once\)/);
+    expect(() => loadConfig({ SHIPLAB_CREATES_AT_ONCE: '0' })).toThrow(/SHIPLAB_CREATES_AT_ONCE=0 must be at least 1/);
+    expect(() => loadConfig({ SHIPLAB_RATE_CREATES_PER_MIN: '0' })).toThrow(/SHIPLAB_RATE_CREATES_PER_MIN=0 must be above 0/);
+  });
+
   it('reads a JSON file under the environment, and names bad or unknown keys', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shiplab-config-'));
     const file = path.join(dir, 'shiplab.json');

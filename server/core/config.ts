@@ -108,6 +108,9 @@ export interface Config {
 const MIB = 1024 * 1024;
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
+/** A whole number of at least `min`. */
+const count = (what: string, min: number) =>
+  z.coerce.number({ error: `is not a number (${what})` }).int(`is not a whole number (${what})`).min(min, `must be at least ${min} (${what})`);
 
 /** Every setting once: its environment variable, its key in the file, its schema and default. */
 const positive = (what: string) => z.coerce.number({ error: `is not a number (${what})` }).positive(`must be above 0 (${what})`);
@@ -129,8 +132,6 @@ const publicUrl = z.string().transform((s, ctx) => {
 /** A yes/no setting: a JSON boolean in the file, a word in the environment. */
 const FLAG_WORDS: Record<string, boolean> = { true: true, yes: true, on: true, '1': true, false: false, no: false, off: false, '0': false };
 const flag = z.preprocess((v) => (typeof v === 'string' ? (FLAG_WORDS[v.trim().toLowerCase()] ?? v) : v), z.boolean({ error: 'must be true or false' }));
-const count = (what: string, min: number) =>
-  z.coerce.number({ error: `is not a number (${what})` }).int(`is not a whole number (${what})`).min(min, `must be at least ${min} (${what})`);
 const SETTINGS = {
   host: { env: 'SHIPLAB_HOST', schema: z.string().trim().min(1, 'is empty (a host name or address)'), fallback: '127.0.0.1' },
   port: {
