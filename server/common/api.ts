@@ -88,12 +88,28 @@ export type Progress = Record<string, number[]>;
 
 export type SandboxState = 'none' | 'starting' | 'ready' | 'expired' | 'failed';
 
+/** A learner's place in the line for a sandbox. */
+export interface QueuePlace {
+  /** 1 is next. */
+  position: number;
+  /** Estimated seconds until the sandbox is ready (an estimate, rounded up). */
+  etaS: number;
+  /** Sandboxes that exist or are being created now. */
+  running: number;
+  /** Sandboxes the lab holds at once. */
+  capacity: number;
+  /** Every place is taken: the learner waits for someone to leave, not just for a create. */
+  full: boolean;
+}
+
 export interface SandboxStatus {
   state: SandboxState;
   id?: string;
   lesson?: string;
   /** While starting: what is happening now. */
   progress?: { phase: string; percent: number };
+  /** While starting and waiting for a place (progress.phase 'queued'): where the learner stands. */
+  queue?: QueuePlace;
   /** Epoch ms. */
   expiresAt?: number;
   nodes: NodeName[];
