@@ -11,6 +11,7 @@ import path from 'node:path';
 import { config, ROOT } from './core/config.ts';
 import { logger } from './core/log.ts';
 import { createLabServer } from './app/labApp.ts';
+import { installLastResort } from './app/lastResort.ts';
 import { startPreparingServer } from './http/preparingServer.ts';
 import { loadLessonService } from './lessons/service.ts';
 import { openSandboxes } from './app/openSandboxes.ts';
@@ -21,12 +22,14 @@ const log = logger('main');
 const FORCE_EXIT_CODE = 130;
 
 async function main(): Promise<void> {
+  // Errors no request or upgrade guard caught: logged; the process ends only for a broken invariant.
+  installLastResort(log);
   // Read and validated once, here; a bad value stops the start with its name and the fix.
-  const { host, port: listenPort, terminalGraceMs: graceMs, file } = config();
+  const { host, port: listenPort, terminalGraceMs: graceMs, publicUrl, trustProxy, file } = config();
   if (file) log.info('settings read', { file });
   // The address answers at once: a first start spends minutes installing the engine and
   // building images, and whoever opened the page should see what is happening.
-  const preparing = await startPreparingServer(host, listenPort);
+  const preparing = await startPreparingServer(host, listenPort, { publicUrl, trustProxy });
   console.log(`Shiplab is preparing at ${preparing.url}/ (the page opens the lab when it is ready)`);
   log.info('opening sandboxes (the first start builds images and may take minutes)');
   preparing.setPhase('starting the Docker engine');
@@ -49,8 +52,8 @@ async function main(): Promise<void> {
     await preparing.close();
   }
   // With SHIPLAB_PORT=0 the lab keeps the port the preparing page was given.
-  const lab = await createLabServer({ sandboxes, lessons, host, port: listenPort || Number(new URL(preparing.url).port), graceMs });
-  console.log(`Shiplab is running at ${lab.url}/`);
+  const lab = await createLabServer({ sandboxes, lessons, host, port: listenPort || Number(new URL(preparing.url).port), graceMs, publicUrl, trustProxy });
+  console.log(`Shiplab is running at ${lab.url}/${publicUrl ? ` and at ${publicUrl}/` : ''}`);
 
   let closing = false;
   const shutdown = (signal: string) => {

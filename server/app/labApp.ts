@@ -26,6 +26,10 @@ export interface LabServerOptions {
   dataDir?: string;
   /** Terminal grace period without a socket, ms; default the configured one (SHIPLAB_TERMINAL_GRACE_S, 60 s). */
   graceMs?: number;
+  /** Another origin learners open (SHIPLAB_PUBLIC_URL); default none: loopback names on the port. */
+  publicUrl?: string;
+  /** Believe X-Forwarded-* (SHIPLAB_TRUST_PROXY); default false. */
+  trustProxy?: boolean;
   /** How terminals reach nodes; default `docker exec` on the host engine. */
   shell?: NodeShell;
   log?: Logger;
@@ -55,6 +59,8 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
     staticDir: opts.staticDir ?? path.join(ROOT, 'dist', 'web'),
     host: opts.host,
     port: opts.port,
+    publicUrl: opts.publicUrl,
+    trustProxy: opts.trustProxy,
     log,
   }).catch(async (err: unknown) => {
     // Nothing listens (e.g. the port is taken): release what was wired for it.

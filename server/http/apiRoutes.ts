@@ -36,13 +36,13 @@ export function apiRoutes({ learners, lessons, streams }: ApiDeps): RouteTable {
 
   return {
     session: {
-      async POST({ req, res }) {
+      async POST({ req, res, view }) {
         await readJsonBody(req); // no fields, but a body that is not a JSON object is still refused
         let learner = learners.byToken(sessionToken(req));
         if (!learner) {
           const created = learners.create();
           learner = created.learner;
-          res.setHeader('set-cookie', sessionCookie(created.token, req));
+          res.setHeader('set-cookie', sessionCookie(created.token, view.proto === 'https'));
         }
         return { learner: learner.id, lesson: learner.lesson, progress: learner.progress } satisfies SessionInfo;
       },

@@ -1,5 +1,6 @@
 /** JSON in and out of node:http, with the body limit and error shape of the API. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ApiError } from '../common/api.ts';
 
 /** Request bodies are small JSON (a lesson id, an answer); 64 KiB is generous and bounds memory. */
@@ -8,7 +9,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** An expected failure with its HTTP status; the message is shown to the learner as is. */
 export class HttpError extends Error {
   constructor(
-    readonly status: 400 | 401 | 404 | 405 | 409 | 413 | 500 | 503,
+    readonly status: 400 | 401 | 404 | 405 | 409 | 413 | 421 | 500 | 503,
     message: string,
   ) {
     super(message);
@@ -28,6 +29,19 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 export function sendError(res: ServerResponse, status: number, message: string): void {
   sendJson(res, status, { error: message } satisfies ApiError);
+}
+
+/**
+ * Answers a socket that is still plain HTTP (an upgrade refused, a request the parser refused)
+ * with `status` and `message` as text, and closes it; a socket that can no longer be written is
+ * destroyed.
+ */
+export function refuseSocket(socket: Duplex, status: number, message = ''): void {
+  if (!socket.writable) return void socket.destroy();
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+  );
 }
 
 /**

@@ -3,6 +3,8 @@
  * as the page and the e2e tests expect them.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +66,48 @@ async function call(method: string, p: string, opts: { cookie?: string; body?: s
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(web.url + p, { method, headers, body: opts.body });
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, setCookie: res.headers.get('set-cookie') };
+}
+
+/** A request with headers fetch will not send (Host): status, JSON body and set-cookie. */
+function rawRequest(base: string, method: string, p: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; body: Record<string, unknown>; setCookie: string | undefined }>((resolve, reject) => {
+    const req = http.request(base + p, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown>, setCookie: res.headers['set-cookie']?.[0] }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Bytes written as they are on a fresh connection: the first line of the answer, and its body. */
+function rawBytes(base: string, bytes: string) {
+  return new Promise<{ status: string; body: string }>((resolve, reject) => {
+    const u = new URL(base);
+    const socket = net.connect(Number(u.port), u.hostname, () => socket.write(bytes));
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      text += d;
+      const head = text.indexOf('\r\n\r\n');
+      const length = Number(/content-length: (\d+)/i.exec(text)?.[1] ?? -1);
+      if (head >= 0 && text.length - head - 4 >= length) socket.destroy();
+    });
+    socket.on('close', () => resolve({ status: text.split('\r\n')[0] ?? '', body: text.slice(text.indexOf('\r\n\r\n') + 4) }));
+    socket.on('error', reject);
+  });
+}
+
+/** How a terminal upgrade ends: its close code, or the HTTP status it was refused with. */
+function closeCodeOf(base: string, node: string, headers: Record<string, string> = {}) {
+  return new Promise<number>((resolve) => {
+    const ws = new WebSocket(base.replace(/^http/, 'ws') + `/ws/terminal/${node}`, { headers });
+    ws.on('close', (code) => resolve(code));
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => {});
+  });
 }
 
 async function newLearner(): Promise<string> {
@@ -135,5 +179,60 @@ describe('the lab API', () => {
     expect(await closeCode('node9', cookie)).toBe(CloseCode.NotFound);
     expect(await closeCode('node1', cookie)).toBe(CloseCode.NotFound); // no sandbox yet
     expect(await closeCode('%E0%A4%A', cookie)).toBe(400);
+  });
+});
+
+describe('requests the lab does not take', () => {
+  const port = () => new URL(web.url).port;
+
+  it('answers a request target that is not a path with 400, and keeps serving', async () => {
+    expect(await rawBytes(web.url, `GET http://[ HTTP/1.1\r\nhost: 127.0.0.1:${port()}\r\n\r\n`)).toEqual({
+      status: 'HTTP/1.1 400 Bad Request',
+      body: JSON.stringify({ error: 'the request target must be a path starting with / (this server is not a proxy)' }),
+    });
+    const upgrade = `GET http://[ HTTP/1.1\r\nhost: 127.0.0.1:${port()}\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n`;
+    expect((await rawBytes(web.url, upgrade)).status).toBe('HTTP/1.1 400 Bad Request');
+    expect((await rawBytes(web.url, 'GET /%00 HTTP/1.1\r\nhost: localhost:' + port() + '\r\n\r\n')).body).toBe(JSON.stringify({ error: 'a NUL byte in the path' }));
+    expect((await rawBytes(web.url, `GET / HTTP/1.1\r\nhost: 127.0.0.1:${port()}\r\nx: ${'a'.repeat(20_000)}\r\n\r\n`)).status).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect((await call('GET', routes.lessons.path())).status).toBe(200);
+  });
+
+  it('answers only to its own names: a rebinding page gets 421, on HTTP and on the terminal upgrade', async () => {
+    const cookie = await newLearner();
+    const foreign = `evil.example:${port()}`;
+    const refused = { status: 421, body: { error: expect.stringMatching(new RegExp(`^this lab does not answer to the name "${foreign}" \\(a guard against DNS rebinding\\): open http://127\\.0\\.0\\.1:${port()} or`)) } };
+    expect(await rawRequest(web.url, 'GET', routes.lessons.path(), { host: foreign })).toMatchObject(refused);
+    // The rebinding page's Origin matches its own Host; neither is ours.
+    expect(await rawRequest(web.url, 'DELETE', routes.sandbox.path(), { host: foreign, origin: `http://${foreign}`, cookie })).toMatchObject(refused);
+    expect(await rawRequest(web.url, 'GET', '/', { host: foreign })).toMatchObject(refused);
+    expect(await closeCodeOf(web.url, 'node1', { host: foreign, origin: `http://${foreign}`, cookie })).toBe(421);
+    expect(await closeCodeOf(web.url, 'node1', { cookie, origin: `http://${foreign}` })).toBe(CloseCode.Unauthorized);
+    // Every loopback name on our port is ours, and an Origin is compared with those, not with the Host.
+    expect((await rawRequest(web.url, 'GET', routes.lessons.path(), { host: `localhost:${port()}` })).status).toBe(200);
+    expect((await rawRequest(web.url, 'GET', routes.progress.path(), { host: `[::1]:${port()}`, cookie })).status).toBe(200);
+    expect((await rawRequest(web.url, 'DELETE', routes.sandbox.path(), { host: `127.0.0.1:${port()}`, origin: `http://localhost:${port()}`, cookie })).status).toBe(200);
+    expect((await rawRequest(web.url, 'DELETE', routes.sandbox.path(), { host: `127.0.0.1:${port()}`, origin: `http://127.0.0.1:${Number(port()) + 1}`, cookie })).status).toBe(401);
+    expect(await closeCodeOf(web.url, 'node1', { cookie, origin: `http://localhost:${port()}` })).toBe(CloseCode.NotFound); // taken; no sandbox yet
+  });
+
+  it('believes X-Forwarded-* only when told to trust the proxy', async () => {
+    const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example', 'x-forwarded-for': '203.0.113.9' };
+    const direct = await rawRequest(web.url, 'POST', routes.session.path(), forwarded);
+    expect(direct.status).toBe(200);
+    expect(direct.setCookie).not.toMatch(/Secure/);
+
+    const proxied = await serveLab({ learners, lessons, terminals, staticDir: dir, host: '127.0.0.1', port: 0, log: quiet, publicUrl: 'https://lab.example.org', trustProxy: true });
+    try {
+      const behind = await rawRequest(proxied.url, 'POST', routes.session.path(), { ...forwarded, 'x-forwarded-host': 'lab.example.org' });
+      expect(behind.status).toBe(200);
+      expect(behind.setCookie).toMatch(/; Secure$/);
+      expect((await rawRequest(proxied.url, 'POST', routes.session.path(), forwarded)).status).toBe(421);
+      expect((await rawRequest(proxied.url, 'GET', routes.lessons.path(), { host: 'lab.example.org' })).status).toBe(200);
+      const cookie = behind.setCookie!.split(';')[0]!;
+      expect((await rawRequest(proxied.url, 'DELETE', routes.sandbox.path(), { cookie, origin: 'https://lab.example.org' })).status).toBe(200);
+      expect(await closeCodeOf(proxied.url, 'node1', { host: 'lab.example.org', 'x-forwarded-host': 'evil.example', cookie })).toBe(421);
+    } finally {
+      await proxied.close();
+    }
   });
 });

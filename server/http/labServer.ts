@@ -1,7 +1,9 @@
 /**
  * The lab's HTTP server, a thin edge over the capabilities it is given: the API's route table
  * (apiRoutes.ts), the event streams (sse.ts), the terminal WebSockets (terminalUpgrade.ts) and the
- * built page (staticFiles.ts), every answer with the security headers.
+ * built page (staticFiles.ts), every answer with the security headers. Every request and upgrade
+ * first names this lab (ownOrigin.ts: Host, DNS rebinding) with a path (requestTarget.ts), and
+ * runs under the guard (requestGuard.ts) that answers or logs whatever a handler throws.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +12,11 @@ import type { Learners } from '../learners/learners.ts';
 import type { LessonService } from '../lessons/types.ts';
 import type { TerminalHub } from '../terminal/terminalHub.ts';
 import { apiRoutes } from './apiRoutes.ts';
-import { HttpError, sendError } from './httpIo.ts';
+import { HttpError, refuseSocket } from './httpIo.ts';
+import { OwnOrigin } from './ownOrigin.ts';
+import { sessionToken } from './requestAuth.ts';
+import { RequestGuard } from './requestGuard.ts';
+import { requestTarget } from './requestTarget.ts';
 import { apiDispatch } from './router.ts';
 import { EventStreams } from './sse.ts';
 import { SECURITY_HEADERS, serveStatic } from './staticFiles.ts';
@@ -25,6 +31,10 @@ export interface LabHttpOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** SHIPLAB_PUBLIC_URL: another origin learners open, beside the loopback names on our port. */
+  publicUrl?: string;
+  /** SHIPLAB_TRUST_PROXY: believe X-Forwarded-Proto/Host/For. */
+  trustProxy?: boolean;
   log: Logger;
 }
 
@@ -42,30 +52,13 @@ export interface LabHttp {
 export async function serveLab(opts: LabHttpOptions): Promise<LabHttp> {
   const { log } = opts;
   const streams = new EventStreams();
-  const api = apiDispatch(apiRoutes({ learners: opts.learners, lessons: opts.lessons, streams }));
-  const upgrade = new TerminalUpgrade(opts.learners, opts.terminals);
-
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const method = req.method ?? 'GET';
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-    const work = url.pathname.startsWith('/api/')
-      ? api(req, res, url.pathname)
-      : method === 'GET' || method === 'HEAD'
-        ? serveStatic(req, res, opts.staticDir)
-        : Promise.reject(new HttpError(404, `no route ${method} ${url.pathname}`));
-    work.catch((err: unknown) => {
-      if (err instanceof HttpError) return sendError(res, err.status, err.message);
-      log.error('request failed', { method, path: url.pathname, error: err instanceof Error ? err.stack : String(err) });
-      sendError(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
-    });
+  const server = http.createServer();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // What Node's parser refused (a bad request line, bad or oversized headers): answer if we still can.
+    log.debug('malformed request', { code: err.code });
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    refuseSocket(socket, status, `malformed request (${err.code ?? 'unreadable'})`);
   });
-  server.on('clientError', (_err, socket) => {
-    // A malformed HTTP request: answer 400 if we still can, never crash.
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
-  });
-  server.on('upgrade', (req, socket, head) => upgrade.handle(req, socket, head));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -77,6 +70,29 @@ export async function serveLab(opts: LabHttpOptions): Promise<LabHttp> {
   server.on('error', (err) => log.error('server error', { error: err.message }));
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+
+  // The listeners go on once the port is known (port 0 picks one, and the host rule names it). No
+  // connection is read before this: 'listening' and this continuation both run before the event
+  // loop polls again.
+  const own = new OwnOrigin({ listenHost: opts.host, port: addr.port, publicUrl: opts.publicUrl, trustProxy: opts.trustProxy });
+  const guard = new RequestGuard(log, (req) => opts.learners.byToken(sessionToken(req))?.id);
+  const api = apiDispatch(apiRoutes({ learners: opts.learners, lessons: opts.lessons, streams }), own);
+  const upgrade = new TerminalUpgrade({ learners: opts.learners, terminals: opts.terminals, own, guard });
+  server.on(
+    'request',
+    guard.request((req, res) => {
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+      const target = requestTarget(req.url);
+      if (!target.ok) throw new HttpError(400, target.error);
+      const named = own.checkHost(req);
+      if (!named.ok) throw new HttpError(named.status, named.error);
+      const method = req.method ?? 'GET';
+      if (target.path.startsWith('/api/')) return api(req, res, target.path);
+      if (method === 'GET' || method === 'HEAD') return serveStatic(req, res, opts.staticDir, target.path);
+      throw new HttpError(404, `no route ${method} ${target.path}`);
+    }),
+  );
+  server.on('upgrade', guard.upgrade((req, socket, head) => upgrade.handle(req, socket, head)));
 
   let closing: Promise<void> | undefined;
   return {

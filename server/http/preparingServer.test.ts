@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { startPreparingServer } from './preparingServer.ts';
 
@@ -14,6 +15,22 @@ describe('the preparing page', () => {
       const api = await fetch(`${s.url}/api/lessons`);
       expect(api.status).toBe(503);
       expect(((await api.json()) as { error: string }).error).toMatch(/still preparing/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('answers only to its own names, as the lab does', async () => {
+    const s = await startPreparingServer('127.0.0.1', 0, { publicUrl: 'https://lab.example.org' });
+    const get = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        http.get(`${s.url}/`, { headers: { host } }, (res) => resolve(res.resume().statusCode ?? 0)).on('error', reject);
+      });
+    try {
+      const port = new URL(s.url).port;
+      expect(await get(`evil.example:${port}`)).toBe(421);
+      expect(await get(`localhost:${port}`)).toBe(503);
+      expect(await get('lab.example.org')).toBe(503);
     } finally {
       await s.close();
     }

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { OwnOrigin } from './ownOrigin.ts';
 
 /** The page reloads this often; the lab appears at the first reload after it is ready. */
 const RELOAD_S = 3;
@@ -20,10 +21,22 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export async function startPreparingServer(host: string, port: number): Promise<PreparingServer> {
+/** The names this page answers to, as the lab's (server/http/ownOrigin.ts). */
+export interface PreparingOrigin {
+  publicUrl?: string;
+  trustProxy?: boolean;
+}
+
+export async function startPreparingServer(host: string, port: number, origin: PreparingOrigin = {}): Promise<PreparingServer> {
   let phase = 'starting';
-  const server = http.createServer((req, res) => {
+  const answer = (own: OwnOrigin, req: http.IncomingMessage, res: http.ServerResponse) => {
     const headers = { 'cache-control': 'no-store', 'retry-after': String(RELOAD_S) };
+    const named = own.checkHost(req);
+    if (!named.ok) {
+      res.writeHead(named.status, { 'cache-control': 'no-store', 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: named.error }));
+      return;
+    }
     if ((req.url ?? '/').startsWith('/api/') || (req.url ?? '/').startsWith('/ws/')) {
       res.writeHead(503, { ...headers, 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: `Shiplab is still preparing (${phase}); try again in a moment` }));
@@ -40,7 +53,8 @@ export async function startPreparingServer(host: string, port: number): Promise<
 <body><h1>Shiplab is getting ready</h1><p>The first start installs the Docker engine and builds the lab's images
 from Debian packages, which takes a few minutes. This page opens the lab when it is ready.</p>
 <p role="status"><strong>Now:</strong> ${escapeHtml(phase)}</p></body></html>`);
-  });
+  };
+  const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(
@@ -52,6 +66,9 @@ from Debian packages, which takes a few minutes. This page opens the lab when it
     server.listen(port, host, () => resolve());
   });
   const addr = server.address() as AddressInfo;
+  // The listener goes on once the port is known, before any request can be read (as labServer.ts).
+  const own = new OwnOrigin({ listenHost: host, port: addr.port, ...origin });
+  server.on('request', (req, res) => answer(own, req, res));
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${shownHost}:${addr.port}`,

@@ -2,6 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import { MALFORMED_PATH } from '../common/route.ts';
 import { sendError } from './httpIo.ts';
 
 /**
@@ -40,14 +42,15 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-export async function serveStatic(req: IncomingMessage, res: ServerResponse, root: string): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://x');
+/** Serves the file `pathname` (as sent, percent-encoded) names under `root`. */
+export async function serveStatic(req: IncomingMessage, res: ServerResponse, root: string, pathname: string): Promise<void> {
   let rel: string;
   try {
-    rel = decodeURIComponent(url.pathname);
+    rel = decodeURIComponent(pathname);
   } catch {
-    return sendError(res, 400, 'malformed path');
+    return sendError(res, 400, MALFORMED_PATH);
   }
+  if (rel.includes('\0')) return sendError(res, 400, 'a NUL byte in the path');
   if (rel.endsWith('/')) rel += 'index.html';
   const file = path.resolve(root, '.' + path.posix.normalize(rel));
   if (!file.startsWith(path.resolve(root) + path.sep)) return sendError(res, 404, 'not found');
@@ -58,9 +61,9 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, roo
     if (!fs.existsSync(path.join(root, 'index.html'))) {
       return sendError(res, 404, `the web page is not built (no ${root}/index.html): run npm run build:web`);
     }
-    return sendError(res, 404, `not found: ${url.pathname}`);
+    return sendError(res, 404, `not found: ${pathname}`);
   }
-  if (!stat.isFile()) return sendError(res, 404, `not found: ${url.pathname}`);
+  if (!stat.isFile()) return sendError(res, 404, `not found: ${pathname}`);
   // Vite puts hashed, immutable files under assets/; everything else is revalidated.
   const immutable = rel.startsWith('/assets/');
   res.writeHead(200, {
@@ -70,5 +73,6 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, roo
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
   if (req.method === 'HEAD') return void res.end();
-  fs.createReadStream(file).pipe(res);
+  // A file gone since stat, or a client gone mid-file: the response ends short; nothing to answer.
+  pipeline(fs.createReadStream(file), res, () => {});
 }

@@ -1,7 +1,9 @@
 /**
- * The terminal WebSocket (/ws/terminal/:node). A socket is attached only for a learner with a
- * session cookie, from our own origin, to a node of that learner's own ready sandbox; every
- * refusal is a close code of server/common/api.ts the page understands.
+ * The terminal WebSocket (/ws/terminal/:node). A socket is attached only for a request that
+ * names this lab (Host), for a learner with a session cookie, from one of our own origins, to a
+ * node of that learner's own ready sandbox. A malformed request is refused before the handshake
+ * (400, 404, 421); every later refusal is a close code of server/common/api.ts the page
+ * understands.
  */
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,40 +13,62 @@ import { MAX_FRAME_BYTES } from '../common/frames.ts';
 import type { Disposable } from '../common/lifecycle.ts';
 import type { Learners } from '../learners/learners.ts';
 import type { TerminalHub } from '../terminal/terminalHub.ts';
-import { sameOrigin, sessionToken } from './requestAuth.ts';
+import { refuseSocket } from './httpIo.ts';
+import type { OwnOrigin } from './ownOrigin.ts';
+import { sessionToken } from './requestAuth.ts';
+import type { RequestGuard } from './requestGuard.ts';
+import { requestTarget } from './requestTarget.ts';
 
-/** Refuses an upgrade while it is still plain HTTP. */
-function refuse(socket: Duplex, status: string, message = ''): void {
-  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+/** WebSocket close code for "the server failed" (RFC 6455 §7.4.1). */
+const INTERNAL_ERROR = 1011;
+
+export interface TerminalUpgradeOptions {
+  learners: Learners;
+  terminals: TerminalHub;
+  own: OwnOrigin;
+  /** Logs what nobody expected, with its request. */
+  guard: RequestGuard;
 }
 
 export class TerminalUpgrade implements Disposable {
   private readonly _wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
 
-  constructor(
-    private readonly _learners: Learners,
-    private readonly _terminals: TerminalHub,
-  ) {}
+  constructor(private readonly _o: TerminalUpgradeOptions) {}
 
   /** The server's 'upgrade' listener. */
   handle(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const m = routes.terminal.match(new URL(req.url ?? '/', 'http://x').pathname);
-    if (!m) return refuse(socket, '404 Not Found');
-    if (!m.ok) return refuse(socket, '400 Bad Request', m.error);
+    const target = requestTarget(req.url);
+    if (!target.ok) return refuseSocket(socket, 400, target.error);
+    const named = this._o.own.checkHost(req);
+    if (!named.ok) return refuseSocket(socket, named.status, named.error);
+    const m = routes.terminal.match(target.path);
+    if (!m) return refuseSocket(socket, 404, `no WebSocket at ${target.path}`);
+    if (!m.ok) return refuseSocket(socket, 400, m.error);
     const node = m.params.node;
     this._wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       // Errors are logged by the socket link once attached; before that the socket only closes.
       ws.on('error', () => {});
-      const learner = this._learners.byToken(sessionToken(req));
-      if (!learner) return ws.close(CloseCode.Unauthorized, 'no session cookie: open the lab page first');
-      if (!sameOrigin(req, true)) return ws.close(CloseCode.Unauthorized, 'WebSocket from a foreign origin refused');
-      if (!isNodeName(node)) return ws.close(CloseCode.NotFound, `no node ${node}; nodes are ${NODE_NAMES.join(', ')}`);
-      const sandbox = this._learners.ready(learner.id);
-      if (!sandbox) return ws.close(CloseCode.NotFound, 'no sandbox is ready: start the lesson first');
-      if (!sandbox.nodes[node]) return ws.close(CloseCode.NotFound, `this sandbox has no node ${node}`);
-      this._terminals.attach(ws, sandbox, node);
+      try {
+        this._attach(req, ws, node);
+      } catch (err) {
+        this._o.guard.unexpected(req, err);
+        ws.close(INTERNAL_ERROR, 'internal error');
+      }
     });
+  }
+
+  private _attach(req: http.IncomingMessage, ws: WebSocket, node: string): void {
+    const { learners, terminals, own } = this._o;
+    const learner = learners.byToken(sessionToken(req));
+    if (!learner) return ws.close(CloseCode.Unauthorized, 'no session cookie: open the lab page first');
+    if (!own.allowsOrigin(req.headers.origin, true)) return ws.close(CloseCode.Unauthorized, 'WebSocket from a foreign origin refused');
+    // A close reason holds 123 bytes at most (ws throws beyond): the name is shown cut short.
+    if (!isNodeName(node)) return ws.close(CloseCode.NotFound, `no node ${JSON.stringify(node.slice(0, 40))}; nodes are ${NODE_NAMES.join(', ')}`);
+    const sandbox = learners.ready(learner.id);
+    if (!sandbox) return ws.close(CloseCode.NotFound, 'no sandbox is ready: start the lesson first');
+    if (!sandbox.nodes[node]) return ws.close(CloseCode.NotFound, `this sandbox has no node ${node}`);
+    terminals.attach(ws, sandbox, node);
   }
 
   /** Terminates the sockets still open: the terminal hub has closed its own, with their codes. */
