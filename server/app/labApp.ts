@@ -1,18 +1,21 @@
 /**
  * The lab, wired: sessions → learners (their sandboxes, progress and events) → terminals → the
  * HTTP server, and closed in the order that lets every socket hear why it closes. Defaults that
- * come from the configuration (data directory, terminal grace period) are read here, not below.
+ * come from the configuration (data directory, terminal grace period, admission, rate limits,
+ * session limits) are read here, not below.
  */
 import path from 'node:path';
-import { config, dataDir, ROOT } from '../core/config.ts';
+import { config, dataDir, ROOT, sandboxLimits, type CapacitySettings, type RateLimits, type SandboxLimits, type SessionLimits } from '../core/config.ts';
 import { logger, type Logger } from '../core/log.ts';
 import { serveLab } from '../http/labServer.ts';
 import { Learners } from '../learners/learners.ts';
 import { SessionStore } from '../learners/sessionStore.ts';
 import type { LessonService } from '../lessons/types.ts';
+import type { Admission } from '../sandbox/admission.ts';
 import type { Sandboxes } from '../sandbox/types.ts';
 import type { NodeShell } from '../terminal/nodeShell.ts';
 import { TerminalHub } from '../terminal/terminalHub.ts';
+import { labAdmission } from './labAdmission.ts';
 
 export interface LabServerOptions {
   sandboxes: Sandboxes;
@@ -32,6 +35,14 @@ export interface LabServerOptions {
   trustProxy?: boolean;
   /** How terminals reach nodes; default `docker exec` on the host engine. */
   shell?: NodeShell;
+  /** One sandbox's limits, its budget in the capacity; default the configured ones (what openSandboxes gives the manager). */
+  limits?: SandboxLimits;
+  /** Settings over the configured capacity (SHIPLAB_CAPACITY_*, SHIPLAB_MAX_SANDBOXES, SHIPLAB_CREATES_AT_ONCE, SHIPLAB_QUEUE_MAX). */
+  capacity?: Partial<CapacitySettings>;
+  /** Per client address; default the configured ones (SHIPLAB_RATE_*). */
+  rates?: RateLimits;
+  /** Session TTL and cap; default the configured ones (SHIPLAB_SESSION_TTL_DAYS, SHIPLAB_MAX_SESSIONS). */
+  sessionLimits?: SessionLimits;
   log?: Logger;
 }
 
@@ -43,13 +54,35 @@ export interface LabServer {
   /** The terminal sessions (stats for tests and benchmarks). */
   terminals: TerminalHub;
   sessions: SessionStore;
+  /** The admission line (its counts for tests and benchmarks). */
+  admission: Admission;
 }
 
 export async function createLabServer(opts: LabServerOptions): Promise<LabServer> {
   const log = opts.log ?? logger('http');
   const sessions = SessionStore.open(path.join(opts.dataDir ?? dataDir(), 'sessions.json'), log);
-  const learners = new Learners({ sessions, sandboxes: opts.sandboxes, lessons: opts.lessons, log });
+  const cfg = config();
+  const admission = labAdmission({
+    sandboxes: opts.sandboxes,
+    limits: opts.limits ?? sandboxLimits(),
+    ttlMs: cfg.sandbox.ttlMs,
+    settings: { ...cfg.capacity, ...opts.capacity },
+    dataDir: dataDir(),
+    log: log.child('admission'),
+  });
+  const sessionLimits = opts.sessionLimits ?? cfg.sessions;
+  const learners = new Learners({
+    sessions,
+    sandboxes: opts.sandboxes,
+    lessons: opts.lessons,
+    log,
+    admission,
+    sessionTtlMs: sessionLimits.ttlMs,
+    maxSessions: sessionLimits.max,
+  });
   learners.adopt();
+  // Sessions that expired while the server was down go now, with their adopted sandboxes.
+  await learners.expireSessions();
   const graceMs = opts.graceMs ?? config().terminalGraceMs;
   const terminals = new TerminalHub({ sandboxes: opts.sandboxes, shell: opts.shell, graceMs, log: log.child('terminal') });
   const web = await serveLab({
@@ -61,11 +94,13 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
     port: opts.port,
     publicUrl: opts.publicUrl,
     trustProxy: opts.trustProxy,
+    rates: opts.rates ?? cfg.rates,
     log,
   }).catch(async (err: unknown) => {
     // Nothing listens (e.g. the port is taken): release what was wired for it.
     await terminals.dispose();
     await learners.dispose();
+    await admission.dispose();
     throw err;
   });
 
@@ -74,12 +109,14 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
     url: web.url,
     terminals,
     sessions,
+    admission,
     close() {
       closing ??= (async () => {
         // Terminals end while their sockets are open, so each gets CloseCode.Gone, not a reset.
         await web.close(() => terminals.dispose());
-        // Last: autochecks stop and the sessions are written with everything recorded until now.
+        // Last: autochecks stop, the line empties, and the sessions are written with everything recorded until now.
         await learners.dispose();
+        await admission.dispose();
       })();
       return closing;
     },

@@ -3,13 +3,14 @@
  * only: who is asking, what the body says, which status an expected failure gets; what happens is
  * the learners' and lessons' business.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LessonView, SessionInfo } from '../common/api.ts';
 import type { LearnerRecord, Learners } from '../learners/learners.ts';
 import type { LessonService } from '../lessons/types.ts';
 import { checkBody, parseBody, sandboxBody } from './bodies.ts';
 import { HttpError, readJsonBody } from './httpIo.ts';
 import { sessionCookie, sessionToken } from './requestAuth.ts';
+import type { RateLimiter, Take } from './rateLimiter.ts';
 import { RESPONDED, type RouteTable } from './router.ts';
 import type { EventStreams } from './sse.ts';
 
@@ -20,9 +21,25 @@ export interface ApiDeps {
   learners: Learners;
   lessons: LessonService;
   streams: EventStreams;
+  /** Per client address: new sessions, and sandbox starts that would make a new sandbox. */
+  rates: { sessions: RateLimiter; creates: RateLimiter };
 }
 
-export function apiRoutes({ learners, lessons, streams }: ApiDeps): RouteTable {
+/** A lab at its session cap asks to come back this much later: sessions expire in days, not seconds. */
+const SESSIONS_FULL_RETRY_AFTER_S = 3600;
+
+/** Refuses with `status`, the reason, and when to come back (Retry-After, seconds). */
+function refuse(res: ServerResponse, status: 429 | 503, retryAfterS: number, message: string): never {
+  res.setHeader('retry-after', String(retryAfterS));
+  throw new HttpError(status, message);
+}
+
+/** 429 when `take` found the client's bucket empty. */
+function limit(res: ServerResponse, take: Take, what: string, perMinute: number): void {
+  if (!take.ok) refuse(res, 429, take.retryAfterS, `Too many ${what} from your address (at most ${perMinute} a minute); try again in ${take.retryAfterS} s.`);
+}
+
+export function apiRoutes({ learners, lessons, streams, rates }: ApiDeps): RouteTable {
   const mustLearner = (req: IncomingMessage): LearnerRecord => {
     const learner = learners.byToken(sessionToken(req));
     if (!learner) throw new HttpError(401, 'no session: POST /api/session first (the page does this when it loads)');
@@ -40,6 +57,9 @@ export function apiRoutes({ learners, lessons, streams }: ApiDeps): RouteTable {
         await readJsonBody(req); // no fields, but a body that is not a JSON object is still refused
         let learner = learners.byToken(sessionToken(req));
         if (!learner) {
+          limit(res, rates.sessions.take(view.client ?? 'unknown'), 'new sessions', rates.sessions.perMinute);
+          const full = learners.sessionsFull();
+          if (full) refuse(res, 503, SESSIONS_FULL_RETRY_AFTER_S, full);
           const created = learners.create();
           learner = created.learner;
           res.setHeader('set-cookie', sessionCookie(created.token, view.proto === 'https'));
@@ -72,11 +92,17 @@ export function apiRoutes({ learners, lessons, streams }: ApiDeps): RouteTable {
         learners.touch(learner.id);
         return learners.status(learner.id);
       },
-      async POST({ req }) {
+      async POST({ req, res, view }) {
         const learner = mustLearner(req);
         const { lesson } = parseBody(sandboxBody, await readJsonBody(req));
         mustLesson(lesson);
-        return learners.start(learner.id, lesson);
+        // Only a start that makes a new sandbox counts; one starting or ready is answered as is.
+        if (!learners.starting(learner.id) && !learners.ready(learner.id)) {
+          limit(res, rates.creates.take(view.client ?? 'unknown'), 'sandbox starts', rates.creates.perMinute);
+        }
+        const started = learners.start(learner.id, lesson);
+        if (!started.ok) refuse(res, 503, started.retryAfterS, started.error);
+        return started.status;
       },
       async DELETE({ req }) {
         const learner = mustLearner(req);

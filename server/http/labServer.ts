@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RateLimits } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
 import type { Learners } from '../learners/learners.ts';
 import type { LessonService } from '../lessons/types.ts';
@@ -14,6 +15,7 @@ import type { TerminalHub } from '../terminal/terminalHub.ts';
 import { apiRoutes } from './apiRoutes.ts';
 import { HttpError, refuseSocket } from './httpIo.ts';
 import { OwnOrigin } from './ownOrigin.ts';
+import { RateLimiter } from './rateLimiter.ts';
 import { sessionToken } from './requestAuth.ts';
 import { RequestGuard } from './requestGuard.ts';
 import { requestTarget } from './requestTarget.ts';
@@ -35,6 +37,8 @@ export interface LabHttpOptions {
   publicUrl?: string;
   /** SHIPLAB_TRUST_PROXY: believe X-Forwarded-Proto/Host/For. */
   trustProxy?: boolean;
+  /** Per client address (SHIPLAB_RATE_*); default: no limit. */
+  rates?: RateLimits;
   log: Logger;
 }
 
@@ -76,7 +80,8 @@ export async function serveLab(opts: LabHttpOptions): Promise<LabHttp> {
   // loop polls again.
   const own = new OwnOrigin({ listenHost: opts.host, port: addr.port, publicUrl: opts.publicUrl, trustProxy: opts.trustProxy });
   const guard = new RequestGuard(log, (req) => opts.learners.byToken(sessionToken(req))?.id);
-  const api = apiDispatch(apiRoutes({ learners: opts.learners, lessons: opts.lessons, streams }), own);
+  const rates = { sessions: new RateLimiter(opts.rates?.sessionsPerMin ?? Infinity), creates: new RateLimiter(opts.rates?.createsPerMin ?? Infinity) };
+  const api = apiDispatch(apiRoutes({ learners: opts.learners, lessons: opts.lessons, streams, rates }), own);
   const upgrade = new TerminalUpgrade({ learners: opts.learners, terminals: opts.terminals, own, guard });
   server.on(
     'request',

@@ -1,8 +1,14 @@
 /**
- * Each learner's one sandbox as the page sees it: starting (with progress), ready (with its
- * expiry), expired or failed. While a sandbox is ready, the lesson's autocheck watches it and
- * reports results on onAutoCheck (Learners records and publishes them). After a server restart,
- * sandboxes are found again by their owner (SandboxInfo.owner is the learner id).
+ * Each learner's one sandbox as the page sees it: starting (waiting in line with a place and an
+ * estimate, then with progress), ready (with its expiry), expired or failed. While a sandbox is
+ * ready, the lesson's autocheck watches it and reports results on onAutoCheck (Learners records
+ * and publishes them). After a server restart, sandboxes are found again by their owner
+ * (SandboxInfo.owner is the learner id).
+ *
+ * Every create goes through the admission line (server/sandbox/admission.ts), and a learner has
+ * at most one create in flight: a start while one is starting or waiting answers with that one; a
+ * stop while waiting leaves the line at once, a stop while creating waits for the create to end
+ * and then removes what it made; a start after such a stop waits for that create to end first.
  */
 import type { CheckResult, NodeName, SandboxStatus } from '../common/api.ts';
 import { isNodeName } from '../common/api.ts';
@@ -10,6 +16,7 @@ import type { Disposable } from '../common/lifecycle.ts';
 import { DisposableStore, Emitter } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import type { LessonService } from '../lessons/types.ts';
+import { Admission, type AdmissionTicket } from '../sandbox/admission.ts';
 import type { DestroyReason, SandboxInfo, Sandboxes } from '../sandbox/types.ts';
 import type { SessionStore } from './sessionStore.ts';
 
@@ -23,13 +30,22 @@ interface Entry {
   /** DELETE arrived while starting: remove the sandbox as soon as it exists. */
   cancelled?: boolean;
   watch?: Disposable;
+  /** While starting: the place in line, then the create lane. */
+  ticket?: AdmissionTicket;
+  /** While starting: settles when the create is over (its sandbox kept, or removed). */
+  settled?: Promise<void>;
 }
+
+/** start()'s answer: the status, or why no sandbox can start now (the lab is full). */
+export type StartResult = { ok: true; status: SandboxStatus } | { ok: false; error: string; retryAfterS: number };
 
 export interface LearnerSandboxesOptions {
   sandboxes: Sandboxes;
   lessons: LessonService;
   store: SessionStore;
   log: Logger;
+  /** The line every create waits in; default: no limit (tests over fakes). */
+  admission?: Admission;
 }
 
 /** An autocheck result for the step `step` of the lesson the learner's sandbox is watched for. */
@@ -54,6 +70,9 @@ export class LearnerSandboxes implements Disposable {
   private readonly _store = new DisposableStore();
   private readonly _entries = new Map<string, Entry>();
   private readonly _o: LearnerSandboxesOptions;
+  private readonly _admission: Admission;
+  /** Per learner, the latest create still in flight (a cancelled one included): the next waits for it. */
+  private readonly _inFlight = new Map<string, Promise<void>>();
   private readonly _onStatus = this._store.add(new Emitter<{ learner: string; status: SandboxStatus }>());
   private readonly _onAutoCheck = this._store.add(new Emitter<AutoCheck>());
   /** A learner's sandbox status changed (progress, ready, gone). */
@@ -63,7 +82,12 @@ export class LearnerSandboxes implements Disposable {
 
   constructor(opts: LearnerSandboxesOptions) {
     this._o = opts;
+    this._admission = opts.admission ?? this._store.add(Admission.unlimited(opts.sandboxes));
     this._store.add(opts.sandboxes.onDestroyed((e) => this._onDestroyed(e.id, e.reason)));
+    // The line moved: every learner still waiting has a new place or estimate.
+    this._store.add(this._admission.onChange(() => {
+      for (const e of this._entries.values()) if (e.ticket?.state === 'waiting') this._emit(e);
+    }));
   }
 
   /** Finds the sandboxes that survived a server restart and gives them back to their learners. */
@@ -92,6 +116,7 @@ export class LearnerSandboxes implements Disposable {
       id: e.info?.id,
       lesson: e.lesson || undefined,
       progress: e.state === 'starting' ? e.progress : undefined,
+      queue: e.state === 'starting' && e.ticket ? this._admission.place(e.ticket) : undefined,
       expiresAt: e.state === 'ready' ? e.info?.expiresAt : undefined,
       nodes: e.state === 'ready' ? nodes : [],
       error: e.error,
@@ -105,33 +130,56 @@ export class LearnerSandboxes implements Disposable {
     return this._o.sandboxes.get(e.info.id) ? e.info : undefined;
   }
 
-  /** Starts the learner's sandbox for `lesson` (or switches the running one to it) and returns
-   * the status at once; progress and readiness follow on onStatus. */
-  start(learner: string, lesson: string): SandboxStatus {
-    this._o.store.setLesson(learner, lesson);
+  /**
+   * Starts the learner's sandbox for `lesson` (or switches the one starting or running to it)
+   * and returns the status at once; the place in line, progress and readiness follow on onStatus.
+   * A full line refuses, with the reason and when to try again.
+   */
+  start(learner: string, lesson: string): StartResult {
     const e = this._entries.get(learner);
     if (e && (e.state === 'starting' || (e.state === 'ready' && this.ready(learner)))) {
+      this._o.store.setLesson(learner, lesson);
       if (e.lesson !== lesson) {
         e.lesson = lesson;
         if (e.state === 'ready') this._startWatch(e);
         this._emit(e);
       }
-      return this.status(learner);
+      return { ok: true, status: this.status(learner) };
     }
-    const entry: Entry = { learner, lesson, state: 'starting', progress: { phase: 'queued', percent: 0 } };
+    const admit = this._admission.request(learner);
+    if (!admit.ok) return admit;
+    this._o.store.setLesson(learner, lesson);
+    const entry: Entry = { learner, lesson, state: 'starting', progress: { phase: 'queued', percent: 0 }, ticket: admit.ticket };
     this._entries.set(learner, entry);
-    void this._create(entry);
-    return this.status(learner);
+    const previous = this._inFlight.get(learner);
+    const settled = (entry.settled = this._create(entry, previous));
+    this._inFlight.set(learner, settled);
+    void settled.then(() => {
+      if (this._inFlight.get(learner) === settled) this._inFlight.delete(learner);
+    });
+    return { ok: true, status: this.status(learner) };
   }
 
-  /** Removes the learner's sandbox (and its terminals, via onDestroyed). */
+  /** True while the learner has a create waiting in line or running (the rate limit counts only new ones). */
+  starting(learner: string): boolean {
+    return this._entries.get(learner)?.state === 'starting';
+  }
+
+  /**
+   * Removes the learner's sandbox (and its terminals, via onDestroyed). While it waits in line
+   * it leaves the line at once; while it is being created, this waits for the create to end and
+   * removes what it made.
+   */
   async stop(learner: string): Promise<void> {
     const e = this._entries.get(learner);
     if (!e) return;
     if (e.state === 'starting') {
       e.cancelled = true;
       this._entries.delete(learner);
-      this._onStatus.fire({ learner, status: noSandbox() });
+      e.ticket?.withdraw();
+      await e.settled;
+      // A start that came in meanwhile has its own entry and tells the page itself.
+      if (!this._entries.has(learner)) this._onStatus.fire({ learner, status: noSandbox() });
       return;
     }
     this._entries.delete(learner);
@@ -140,15 +188,28 @@ export class LearnerSandboxes implements Disposable {
     this._onStatus.fire({ learner, status: noSandbox() });
   }
 
-  /** Stops watching; sandboxes stay for the next server to adopt. */
+  /**
+   * Stops watching and leaves the line; creates already running end (and remove what they made,
+   * nobody being there to use it). Sandboxes that are ready stay for the next server to adopt.
+   */
   async dispose(): Promise<void> {
-    for (const e of this._entries.values()) await e.watch?.dispose();
+    for (const e of this._entries.values()) {
+      e.ticket?.withdraw();
+      await e.watch?.dispose();
+    }
     await this._store.dispose();
+    await Promise.allSettled([...this._inFlight.values()]);
   }
 
-  private async _create(entry: Entry): Promise<void> {
+  private async _create(entry: Entry, previous: Promise<void> | undefined): Promise<void> {
     const log = this._o.log;
+    const ticket = entry.ticket!;
     try {
+      // One create per learner at a time: a cancelled one still running ends first.
+      const [admitted] = await Promise.all([ticket.granted, previous]);
+      if (!admitted || entry.cancelled || this._entries.get(entry.learner) !== entry || this._store.isDisposed) return;
+      entry.progress = { phase: 'admitted', percent: 0 };
+      this._emit(entry);
       const info = await this._o.sandboxes.create(entry.learner, (p) => {
         if (this._entries.get(entry.learner) !== entry) return;
         entry.progress = { phase: p.phase, percent: Math.max(0, Math.min(100, Math.round(p.percent))) };
@@ -170,6 +231,9 @@ export class LearnerSandboxes implements Disposable {
       entry.error = `The sandbox could not start: ${err instanceof Error ? err.message : String(err)}`;
       log.error('sandbox failed to start', { learner: entry.learner, error: entry.error });
       this._emit(entry);
+    } finally {
+      // The create is over: its lane goes to the next in line (its sandbox, if kept, holds the slot).
+      ticket.dispose();
     }
   }
 

@@ -7,11 +7,20 @@ import type { CheckResult, Progress, SandboxStatus, ServerEvent } from '../commo
 import { DisposableStore, Emitter, type Disposable } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import type { LessonService } from '../lessons/types.ts';
+import type { Admission } from '../sandbox/admission.ts';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
-import { LearnerSandboxes } from './learnerSandboxes.ts';
+import { LearnerSandboxes, type StartResult } from './learnerSandboxes.ts';
 import type { LearnerRecord, SessionStore } from './sessionStore.ts';
 
 export type { LearnerRecord } from './sessionStore.ts';
+export type { StartResult } from './learnerSandboxes.ts';
+
+/**
+ * How often sessions unseen for the TTL are removed. The TTL is counted in days; a sweep every
+ * 10 minutes keeps a stale session at most that much longer, for one pass over at most
+ * `maxSessions` records.
+ */
+export const SESSION_SWEEP_MS = 10 * 60_000;
 
 /** An event for one learner's open pages. */
 export interface LearnerEvent {
@@ -25,6 +34,12 @@ export interface LearnersOptions {
   sandboxes: Sandboxes;
   lessons: LessonService;
   log: Logger;
+  /** The line sandbox creates wait in; default: no limit. */
+  admission?: Admission;
+  /** A session unseen this long is removed with its sandbox, ms; default: never. */
+  sessionTtlMs?: number;
+  /** Sessions kept at most; beyond it a new one is refused (sessionsFull); default: no limit. */
+  maxSessions?: number;
 }
 
 export class Learners implements Disposable {
@@ -37,7 +52,8 @@ export class Learners implements Disposable {
 
   constructor(private readonly _o: LearnersOptions) {
     this.sessions = _o.sessions;
-    this._boxes = new LearnerSandboxes({ sandboxes: _o.sandboxes, lessons: _o.lessons, store: _o.sessions, log: _o.log });
+    this._boxes = new LearnerSandboxes({ sandboxes: _o.sandboxes, lessons: _o.lessons, store: _o.sessions, log: _o.log, admission: _o.admission });
+    if (_o.sessionTtlMs !== undefined) this._store.interval(() => void this.expireSessions(), SESSION_SWEEP_MS);
     this._store.add(this._boxes.onStatus(({ learner, status }) => this._publish(learner, { type: 'sandbox', status })));
     this._store.add(this._boxes.onAutoCheck((c) => this.recordCheck(c.learner, c.lesson, c.step, c.result, true)));
   }
@@ -52,8 +68,20 @@ export class Learners implements Disposable {
     return this.sessions.byToken(token);
   }
 
-  /** A new learner and the session token that names it (returned once, never stored). */
+  /** Why no new session can be made now (the cap is reached), or undefined when one can. */
+  sessionsFull(): string | undefined {
+    const max = this._o.maxSessions;
+    if (max === undefined || this.sessions.size < max) return undefined;
+    return `The lab has as many learners as it keeps (${max}); new ones can join when older sessions expire. Ask the operator, or try again later.`;
+  }
+
+  /**
+   * A new learner and the session token that names it (returned once, never stored).
+   * @throws RangeError when sessionsFull() says the cap is reached: ask it first.
+   */
   create(): { token: string; learner: LearnerRecord } {
+    const full = this.sessionsFull();
+    if (full) throw new RangeError(`Learners.create called with the session cap reached: ${full}`);
     const created = this.sessions.create();
     this._o.log.info('new learner', { learner: created.learner.id });
     return created;
@@ -78,9 +106,32 @@ export class Learners implements Disposable {
     if (sandbox) this._o.sandboxes.touch(sandbox.id);
   }
 
-  /** Starts (or switches) the learner's sandbox for `lesson`; progress follows on onEvent. */
-  start(learner: string, lesson: string): SandboxStatus {
+  /**
+   * Starts (or switches) the learner's sandbox for `lesson`; the place in line and progress follow
+   * on onEvent. A full line refuses, with the reason and when to try again.
+   */
+  start(learner: string, lesson: string): StartResult {
     return this._boxes.start(learner, lesson);
+  }
+
+  /** True while the learner's sandbox waits in line or is being created. */
+  starting(learner: string): boolean {
+    return this._boxes.starting(learner);
+  }
+
+  /**
+   * Removes the sessions unseen for the TTL, and their sandboxes (a place in line included).
+   * Runs every SESSION_SWEEP_MS; the composition root also runs it once at start.
+   * @returns how many sessions were removed.
+   */
+  async expireSessions(now = Date.now()): Promise<number> {
+    const ttl = this._o.sessionTtlMs;
+    if (ttl === undefined || this._store.isDisposed) return 0;
+    const gone = this.sessions.expire(now - ttl);
+    // All at once: each leaves the line before any removal frees a slot one of them would take.
+    await Promise.all(gone.map((rec) => this._boxes.stop(rec.id)));
+    if (gone.length) this._o.log.info('sessions expired', { count: gone.length, unseenDays: Math.round(ttl / 86_400_000) });
+    return gone.length;
   }
 
   stop(learner: string): Promise<void> {

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { hashToken, SessionStore } from './sessionStore.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { hashToken, SEEN_SAVE_MS, SessionStore } from './sessionStore.ts';
 
 const dirs: string[] = [];
 function tmpFile(): string {
@@ -65,5 +65,42 @@ describe('SessionStore', () => {
     const store = SessionStore.open(file);
     expect(store.all()).toEqual([]);
     expect(fs.readdirSync(path.dirname(file)).some((f) => f.startsWith('sessions.json.corrupt-'))).toBe(true);
+  });
+});
+
+describe('SessionStore expiry', () => {
+  it('removes learners unseen since a time, for good, and keeps the rest', async () => {
+    const file = tmpFile();
+    const store = SessionStore.open(file);
+    const old = store.create();
+    const fresh = store.create();
+    old.learner.lastSeenAt = Date.now() - 31 * 24 * 3600_000;
+    expect(store.size).toBe(2);
+    expect(store.expire(Date.now() - 30 * 24 * 3600_000).map((r) => r.id)).toEqual([old.learner.id]);
+    expect(store.size).toBe(1);
+    expect(store.byToken(old.token)).toBeUndefined();
+    expect(store.byToken(fresh.token)?.id).toBe(fresh.learner.id);
+    await store.flush();
+    expect(SessionStore.open(file).all().map((r) => r.id)).toEqual([fresh.learner.id]);
+  });
+
+  it('keeps lastSeenAt exact in memory and writes it at most every SEEN_SAVE_MS', async () => {
+    const file = tmpFile();
+    const store = SessionStore.open(file);
+    const { token, learner } = store.create();
+    await store.flush();
+    const onDisk = () => (JSON.parse(fs.readFileSync(file, 'utf8')) as { learners: { lastSeenAt: number }[] }).learners[0]!.lastSeenAt;
+    const written = onDisk();
+    learner.lastSeenAt = written - 1; // any request moves it in memory
+    store.byToken(token);
+    await store.flush();
+    expect(learner.lastSeenAt).toBeGreaterThanOrEqual(written);
+    expect(onDisk()).toBe(written); // not rewritten within SEEN_SAVE_MS
+    const later = Date.now() + SEEN_SAVE_MS;
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(later);
+    store.byToken(token);
+    clock.mockRestore();
+    await store.flush();
+    expect(onDisk()).toBe(later);
   });
 });

@@ -16,6 +16,12 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** Learner ids are shown in logs and sandbox labels; 72 bits keep them unique, not secret. */
 const LEARNER_ID_BYTES = 9;
 const FILE_VERSION = 1;
+/**
+ * lastSeenAt is kept exact in memory (expiry reads it there) but written to disk at most this
+ * often per learner, so every request does not rewrite the file. After a restart a session may
+ * look up to this much older than it is: small beside session TTLs counted in days.
+ */
+export const SEEN_SAVE_MS = 60 * 60_000;
 
 export interface LearnerRecord {
   id: string;
@@ -39,6 +45,8 @@ export function hashToken(token: string): string {
 export class SessionStore {
   private readonly _byId = new Map<string, LearnerRecord>();
   private readonly _byHash = new Map<string, LearnerRecord>();
+  /** When each learner's lastSeenAt was last written out (or loaded). */
+  private readonly _seenSaved = new Map<string, number>();
   private _writing: Promise<void> = Promise.resolve();
   private _dirty = false;
 
@@ -63,9 +71,11 @@ export class SessionStore {
         if (data.version !== FILE_VERSION || !Array.isArray(data.learners)) throw new Error(`unknown version ${data.version}`);
         for (const l of data.learners) {
           if (typeof l.id !== 'string' || typeof l.tokenHash !== 'string') continue;
-          const rec: LearnerRecord = { ...l, progress: l.progress ?? {} };
+          // A record without lastSeenAt (hand-edited) counts as seen now, so it expires in time.
+          const rec: LearnerRecord = { ...l, lastSeenAt: typeof l.lastSeenAt === 'number' ? l.lastSeenAt : Date.now(), progress: l.progress ?? {} };
           store._byId.set(rec.id, rec);
           store._byHash.set(rec.tokenHash, rec);
+          store._seenSaved.set(rec.id, rec.lastSeenAt);
         }
       } catch (err) {
         const aside = `${file}.corrupt-${Date.now()}`;
@@ -89,6 +99,7 @@ export class SessionStore {
     };
     this._byId.set(learner.id, learner);
     this._byHash.set(learner.tokenHash, learner);
+    this._seenSaved.set(learner.id, now);
     this._save();
     return { token, learner };
   }
@@ -97,8 +108,31 @@ export class SessionStore {
   byToken(token: string | undefined): LearnerRecord | undefined {
     if (!token || !TOKEN_PATTERN.test(token)) return undefined;
     const rec = this._byHash.get(hashToken(token));
-    if (rec) rec.lastSeenAt = Date.now();
+    if (!rec) return undefined;
+    const now = Date.now();
+    rec.lastSeenAt = now;
+    if (now - (this._seenSaved.get(rec.id) ?? 0) >= SEEN_SAVE_MS) {
+      this._seenSaved.set(rec.id, now);
+      this._save();
+    }
     return rec;
+  }
+
+  /** How many learners there are. */
+  get size(): number {
+    return this._byId.size;
+  }
+
+  /** Removes the learners last seen before `unseenSince` (epoch ms) and returns them. */
+  expire(unseenSince: number): LearnerRecord[] {
+    const gone = this.all().filter((r) => r.lastSeenAt < unseenSince);
+    for (const r of gone) {
+      this._byId.delete(r.id);
+      this._byHash.delete(r.tokenHash);
+      this._seenSaved.delete(r.id);
+    }
+    if (gone.length) this._save();
+    return gone;
   }
 
   get(id: string): LearnerRecord | undefined {
