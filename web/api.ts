@@ -6,6 +6,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Retry-After of a 429 or 503 (too many requests, the lab is full), seconds. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
   }
@@ -25,7 +27,10 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   } catch {
     data = undefined;
   }
-  if (!res.ok) throw new ApiError(res.status, (data as { error?: string } | undefined)?.error ?? `${res.status} ${res.statusText}`);
+  if (!res.ok) {
+    const retryAfter = Number(res.headers.get('retry-after') ?? NaN);
+    throw new ApiError(res.status, (data as { error?: string } | undefined)?.error ?? `${res.status} ${res.statusText}`, Number.isFinite(retryAfter) ? retryAfter : undefined);
+  }
   return data as T;
 }
 

@@ -42,6 +42,22 @@ export function formatDuration(ms: number): string {
   return hh > 0 ? `${hh}:${two(mm)}:${two(ss)}` : `${mm}:${two(ss)}`;
 }
 
+/** "1st", "2nd", "3rd", "4th", "11th", "22nd": a place in line. */
+export function ordinal(n: number): string {
+  const teen = Math.floor(n / 10) % 10 === 1;
+  const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
+}
+
+/** "20 s", "3 min", "1 h 10 min": a wait in whole seconds, rounded up to what a reader needs. */
+export function formatWait(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return `${s} s`;
+  const min = Math.ceil(s / 60);
+  if (min < 60) return `${min} min`;
+  return min % 60 ? `${Math.floor(min / 60)} h ${min % 60} min` : `${min / 60} h`;
+}
+
 /** The command lines of a code block as typed: trailing blank lines dropped. */
 export function commandLines(text: string): string[] {
   const lines = text.replace(/\r/g, '').split('\n');

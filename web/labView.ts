@@ -1,7 +1,7 @@
 /** The lab screen: status line, lesson pane and terminal area, wired to the API and events. */
 import { NODE_NAMES, routes, type CheckResult, type LessonView, type Progress, type SandboxStatus } from '../server/common/api.ts';
 import { api, ApiError, type ServerEvents } from './api.ts';
-import { h } from './dom.ts';
+import { formatWait, h } from './dom.ts';
 import { DisposableStore, toDisposable, type Disposable } from '../server/common/lifecycle.ts';
 import { LessonPane } from './lessonPane.ts';
 import { StatusBar } from './statusBar.ts';
@@ -73,11 +73,18 @@ export class LabView implements Disposable {
     status.setConnection(this._events.state);
     this._store.add(this._events.onConnection((c) => status.setConnection(c)));
 
+    // Refused for now (too many starts from this address, or the line is full): say why, and try
+    // again by itself when the server said to, unless the learner clicks first.
+    let retry: Disposable | undefined;
     const start = async () => {
+      void retry?.dispose();
       try {
         applyStatus(await api<SandboxStatus>('POST', routes.sandbox.path(), { lesson: lesson.id }));
       } catch (err) {
-        applyStatus({ state: 'failed', nodes: [], error: err instanceof Error ? err.message : String(err) });
+        const message = err instanceof Error ? err.message : String(err);
+        const after = err instanceof ApiError ? err.retryAfterS : undefined;
+        applyStatus({ state: 'failed', nodes: [], error: after === undefined ? message : `${message} Trying again in ${formatWait(after)}…` });
+        if (after !== undefined && !this._store.isDisposed) retry = this._store.timeout(() => void start(), after * 1000);
       }
     };
     this._store.add(

@@ -1,12 +1,22 @@
-/** The lab's status line: sandbox starting (phase, percent), ready (time left), expired or
- * failed (one-click restart), and the connection to the server (lost / reconnecting). */
-import type { SandboxStatus } from '../server/common/api.ts';
+/** The lab's status line: sandbox waiting in line (place, estimate), starting (phase, percent),
+ * ready (time left), expired or failed (one-click restart), and the connection to the server
+ * (lost / reconnecting). */
+import type { QueuePlace, SandboxStatus } from '../server/common/api.ts';
 import type { Connection } from './api.ts';
-import { formatDuration, h } from './dom.ts';
+import { formatDuration, formatWait, h, ordinal } from './dom.ts';
 import { DisposableStore, Emitter, type Disposable } from '../server/common/lifecycle.ts';
 
 /** Under this much time left the countdown turns to a warning. */
 const WARN_LEFT_MS = 5 * 60_000;
+
+/** "You are 3rd in line; about 20 s", or, when every place is taken, how full the lab is first. */
+export function queueText(q: QueuePlace): string {
+  const place = q.position === 1 ? 'next' : ordinal(q.position);
+  const wait = `about ${formatWait(q.etaS)}`;
+  return q.full
+    ? `The lab is full: ${q.running} ${q.running === 1 ? 'sandbox' : 'sandboxes'} running, you are ${place} in line; ${wait}.`
+    : `You are ${place} in line; ${wait}.`;
+}
 
 export class StatusBar implements Disposable {
   readonly element: HTMLElement;
@@ -49,6 +59,9 @@ export class StatusBar implements Disposable {
   render(): void {
     const s = this._status;
     this.element.dataset.state = s.state;
+    // The place in line, for tests and styles; absent when not waiting.
+    if (s.state === 'starting' && s.queue) this.element.dataset.queue = String(s.queue.position);
+    else delete this.element.dataset.queue;
     this._bar.hidden = s.state !== 'starting';
     let button: string | undefined;
     switch (s.state) {
@@ -58,8 +71,9 @@ export class StatusBar implements Disposable {
         this._action = 'start';
         break;
       case 'starting':
-        this._text.textContent = `Starting your sandbox: ${s.progress?.phase ?? 'queued'} (${s.progress?.percent ?? 0}%)`;
+        this._text.textContent = s.queue ? queueText(s.queue) : `Starting your sandbox: ${s.progress?.phase ?? 'queued'} (${s.progress?.percent ?? 0}%)`;
         this._bar.value = s.progress?.percent ?? 0;
+        this._bar.hidden = s.queue !== undefined;
         break;
       case 'ready':
         this._tick();

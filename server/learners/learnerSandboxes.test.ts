@@ -177,7 +177,7 @@ describe('a full lab', () => {
     await f.finish(ids[1]);
     await f.learners.stop(ids[1]!);
     await settle();
-    expect(f.learners.status(ids[2]!)).toMatchObject({ state: 'starting', progress: { phase: 'admitted' } });
+    expect(f.learners.status(ids[2]!)).toMatchObject({ state: 'starting', progress: { phase: 'creating' } });
     expect(f.learners.status(ids[2]!).queue).toBeUndefined();
     expect(f.learners.status(ids[3]!).queue).toMatchObject({ position: 1 });
     expect(f.pending.map((p) => p.owner)).toEqual([ids[2]]);

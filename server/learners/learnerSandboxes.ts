@@ -208,7 +208,7 @@ export class LearnerSandboxes implements Disposable {
       // One create per learner at a time: a cancelled one still running ends first.
       const [admitted] = await Promise.all([ticket.granted, previous]);
       if (!admitted || entry.cancelled || this._entries.get(entry.learner) !== entry || this._store.isDisposed) return;
-      entry.progress = { phase: 'admitted', percent: 0 };
+      entry.progress = { phase: 'creating', percent: 0 };
       this._emit(entry);
       const info = await this._o.sandboxes.create(entry.learner, (p) => {
         if (this._entries.get(entry.learner) !== entry) return;
