@@ -53,10 +53,16 @@ export async function readJsonBody(req: IncomingMessage): Promise<Record<string,
   if (declared > MAX_BODY_BYTES) throw new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    // The client closed the connection before its body was all sent: its failure, not ours.
+    if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') throw new HttpError(400, 'the request body was cut off');
+    throw err;
   }
   if (size === 0) return {};
   const type = String(req.headers['content-type'] ?? '');

@@ -21,6 +21,19 @@ import { requestTarget } from './requestTarget.ts';
 
 /** WebSocket close code for "the server failed" (RFC 6455 §7.4.1). */
 const INTERNAL_ERROR = 1011;
+/** A close frame's payload is 125 bytes at most, 2 of them the code (RFC 6455 §5.5); ws throws beyond. */
+export const MAX_CLOSE_REASON_BYTES = 123;
+
+/** `text` as a close reason: whole if it fits, else cut short with an ellipsis. */
+export function closeReason(text: string): string {
+  if (Buffer.byteLength(text) <= MAX_CLOSE_REASON_BYTES) return text;
+  let out = '';
+  for (const ch of text) {
+    if (Buffer.byteLength(out + ch) > MAX_CLOSE_REASON_BYTES - Buffer.byteLength('…')) break;
+    out += ch;
+  }
+  return `${out}…`;
+}
 
 export interface TerminalUpgradeOptions {
   learners: Learners;
@@ -63,8 +76,7 @@ export class TerminalUpgrade implements Disposable {
     const learner = learners.byToken(sessionToken(req));
     if (!learner) return ws.close(CloseCode.Unauthorized, 'no session cookie: open the lab page first');
     if (!own.allowsOrigin(req.headers.origin, true)) return ws.close(CloseCode.Unauthorized, 'WebSocket from a foreign origin refused');
-    // A close reason holds 123 bytes at most (ws throws beyond): the name is shown cut short.
-    if (!isNodeName(node)) return ws.close(CloseCode.NotFound, `no node ${JSON.stringify(node.slice(0, 40))}; nodes are ${NODE_NAMES.join(', ')}`);
+    if (!isNodeName(node)) return ws.close(CloseCode.NotFound, closeReason(`no node ${JSON.stringify(node.slice(0, 40))}; nodes are ${NODE_NAMES.join(', ')}`));
     const sandbox = learners.ready(learner.id);
     if (!sandbox) return ws.close(CloseCode.NotFound, 'no sandbox is ready: start the lesson first');
     if (!sandbox.nodes[node]) return ws.close(CloseCode.NotFound, `this sandbox has no node ${node}`);
