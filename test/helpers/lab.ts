@@ -9,6 +9,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { Emitter } from '../../server/common/lifecycle.ts';
 import { ROOT } from '../../server/core/config.ts';
+import type { Logger } from '../../server/core/log.ts';
 import { createLabServer, type LabServer } from '../../server/app/labApp.ts';
 import type { LessonService } from '../../server/lessons/types.ts';
 import type { DestroyReason, SandboxInfo, Sandboxes } from '../../server/sandbox/types.ts';
@@ -32,6 +33,8 @@ export interface LabOptions {
   graceMs?: number;
   /** Fake sandboxes and lessons with local bash terminals: fast UI checks without an engine. */
   fake?: boolean;
+  /** The lab server's log (default the usual stderr log). */
+  log?: Logger;
 }
 
 export interface Lab {
@@ -79,6 +82,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     dataDir,
     graceMs: opts.graceMs,
     shell: opts.fake ? localNodeShell() : undefined,
+    log: opts.log,
   };
   let server = await createLabServer(serverOpts);
   let browser: Browser | undefined;
