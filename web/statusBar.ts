@@ -12,7 +12,7 @@ const WARN_LEFT_MS = 5 * 60_000;
 /** "You are 3rd in line; about 20 s", or, when every place is taken, how full the lab is first. */
 export function queueText(q: QueuePlace): string {
   const place = q.position === 1 ? 'next' : ordinal(q.position);
-  const wait = `about ${formatWait(q.etaS)}`;
+  const wait = `${q.atMost ? 'at most' : 'about'} ${formatWait(q.etaS)}`;
   return q.full
     ? `The lab is full: ${q.running} ${q.running === 1 ? 'sandbox' : 'sandboxes'} running, you are ${place} in line; ${wait}.`
     : `You are ${place} in line; ${wait}.`;

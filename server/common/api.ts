@@ -94,6 +94,8 @@ export interface QueuePlace {
   position: number;
   /** Estimated seconds until the sandbox is ready (an estimate, rounded up). */
   etaS: number;
+  /** etaS rests on the sandboxes' time limits (nobody has left lately): the most it can be. */
+  atMost: boolean;
   /** Sandboxes that exist or are being created now. */
   running: number;
   /** Sandboxes the lab holds at once. */

@@ -13,7 +13,7 @@
  */
 import type { QueuePlace } from '../common/api.ts';
 import { DisposableStore, Emitter, type Disposable } from '../common/lifecycle.ts';
-import { estimateWaitMs, Ewma } from './queueEstimate.ts';
+import { estimateWait, Ewma, type Wait } from './queueEstimate.ts';
 import type { Sandboxes } from './types.ts';
 
 /** A create alone takes ~2 s here, more beside others; the first one measured replaces this guess. */
@@ -150,7 +150,7 @@ export class Admission implements Disposable {
     }
     const goesNow = this._line.length === 0 && this._free();
     if (!goesNow && this._line.length >= this._o.queueMax) {
-      const retryAfterS = Math.min(MAX_RETRY_AFTER_S, Math.max(MIN_RETRY_AFTER_S, Math.ceil(this._estimateMs(this._line.length + 1) / 1000)));
+      const retryAfterS = Math.min(MAX_RETRY_AFTER_S, Math.max(MIN_RETRY_AFTER_S, Math.ceil(this._estimate(this._line.length + 1).ms / 1000)));
       return {
         ok: false,
         error: `The lab is full: ${this.running} sandboxes running and ${this._line.length} learners in line, as many as it keeps waiting. Try again in a few minutes.`,
@@ -169,7 +169,8 @@ export class Admission implements Disposable {
     const i = this._line.indexOf(ticket);
     if (i < 0) return undefined;
     const running = this.running;
-    return { position: i + 1, etaS: Math.ceil(this._estimateMs(i + 1) / 1000), running, capacity: this._o.slots, full: running >= this._o.slots };
+    const wait = this._estimate(i + 1);
+    return { position: i + 1, etaS: Math.ceil(wait.ms / 1000), atMost: wait.atMost, running, capacity: this._o.slots, full: running >= this._o.slots };
   }
 
   /** Withdraws everyone waiting; creates running keep their lanes until their tickets are disposed. */
@@ -212,12 +213,12 @@ export class Admission implements Disposable {
     this._pump();
   }
 
-  private _estimateMs(position: number): number {
+  private _estimate(position: number): Wait {
     const now = this._now();
     const createMs = this._createMs.value ?? INITIAL_CREATE_MS;
     const list = this._o.sandboxes.list();
     const leavesInMs = [...list.map((s) => s.expiresAt - now), ...Array<number>(this._creating).fill(this._o.ttlMs + createMs)].sort((a, b) => a - b);
-    return estimateWaitMs({
+    return estimateWait({
       position,
       createsAtOnce: this._o.createsAtOnce,
       creating: this._creating,

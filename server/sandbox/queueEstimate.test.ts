@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateWaitMs, Ewma, type WaitInput } from './queueEstimate.ts';
+import { estimateWait, estimateWaitMs, Ewma, type WaitInput } from './queueEstimate.ts';
 
 const S = 1000;
 const MIN = 60 * S;
@@ -40,6 +40,13 @@ describe('estimateWaitMs', () => {
     expect(estimateWaitMs({ ...full, position: 3, leaveIntervalMs: undefined })).toBe(1 * MIN + 120 * MIN + 4 * S + 4 * S);
     // A sandbox already past its limit leaves at the next sweep: not a negative wait.
     expect(estimateWaitMs({ ...full, leavesInMs: [-5 * S], position: 1 })).toBe(4 * S);
+  });
+
+  it('says when the wait rests on the time limits: the most it can be, not a likely value', () => {
+    const full = { ...base, free: 0, leavesInMs: [30 * MIN, 60 * MIN] };
+    expect(estimateWait({ ...full, leaveIntervalMs: undefined })).toEqual({ ms: 30 * MIN + 4 * S, atMost: true });
+    expect(estimateWait({ ...full, leaveIntervalMs: 10 * S })).toEqual({ ms: 14 * S, atMost: false });
+    expect(estimateWait({ ...base, position: 3 }).atMost).toBe(false);
   });
 
   it('grows with the place in line, whatever the state', () => {

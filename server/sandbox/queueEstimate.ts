@@ -51,21 +51,38 @@ export interface WaitInput {
   stayMs: number;
 }
 
+export interface Wait {
+  /** Until the sandbox is ready, ms. */
+  ms: number;
+  /**
+   * The wait rests on the sandboxes' time limits (no one has left at a faster pace yet): it is
+   * the most it can be, not a likely value.
+   */
+  atMost: boolean;
+}
+
 /**
- * The estimated time until the learner at `position` has a ready sandbox, ms: the later of
- * (a) its turn for a create lane, `position` behind the creates running, and (b) enough slots
- * freeing up for everyone ahead of it and itself, at the pace sandboxes have been leaving, and at
- * the latest by their time limits; plus one create.
+ * The estimated time until the learner at `position` has a ready sandbox: the later of (a) its
+ * turn for a create lane, `position` behind the creates running, and (b) enough slots freeing up
+ * for everyone ahead of it and itself, at the pace sandboxes have been leaving, and at the latest
+ * by their time limits; plus one create.
  */
-export function estimateWaitMs(w: WaitInput): number {
+export function estimateWait(w: WaitInput): Wait {
   const lanes = Math.max(1, w.createsAtOnce);
   const byLanes = (Math.floor((w.creating + w.position - 1) / lanes) + 1) * w.createMs;
   const need = w.position - Math.max(0, w.free);
-  if (need <= 0) return byLanes;
+  if (need <= 0) return { ms: byLanes, atMost: false };
   const n = w.leavesInMs.length;
   // The need-th departure by the time limits: the taken slots in order, then each again a full stay later.
   const byLimits = n === 0 ? Infinity : w.leavesInMs[(need - 1) % n]! + Math.floor((need - 1) / n) * (w.stayMs + w.createMs);
   const byPace = w.leaveIntervalMs === undefined ? Infinity : need * w.leaveIntervalMs;
   const slotFree = Math.min(byLimits, byPace);
-  return Number.isFinite(slotFree) ? Math.max(byLanes, Math.max(0, slotFree) + w.createMs) : byLanes;
+  if (!Number.isFinite(slotFree)) return { ms: byLanes, atMost: false };
+  const bySlots = Math.max(0, slotFree) + w.createMs;
+  return bySlots > byLanes ? { ms: bySlots, atMost: byLimits < byPace } : { ms: byLanes, atMost: false };
+}
+
+/** The estimate alone, ms. */
+export function estimateWaitMs(w: WaitInput): number {
+  return estimateWait(w).ms;
 }
