@@ -1,14 +1,24 @@
 /**
- * Readies the host for sandboxes: finds or starts the host engine and checks its cgroup driver,
- * builds the image catalog, starts the read-only mirror, and installs the iptables rule that keeps
- * sandbox bridges away from the host itself. The sandbox capability (server/sandbox/) assumes all
+ * Readies the host for sandboxes: finds or starts the host engine, checks its cgroup driver and
+ * says plainly when it does not remap user namespaces, builds the image catalog, starts the
+ * read-only mirror, and installs the iptables rules that keep sandbox bridges away from the host
+ * itself. The sandbox capability (server/sandbox/) assumes all
  * of this is in place; the composition root runs it first.
  */
-import type { Logger } from '../core/log.ts';
+import { logger, type Logger } from '../core/log.ts';
 import { ensureEngine, type Engine } from '../engine/engine.ts';
 import { ensureHostIsolation } from '../host/firewall.ts';
 import { ensureImages, ensureMirror, type ImageProgress } from '../images/catalog.ts';
 import { BRIDGE_WILDCARD } from '../sandbox/labels.ts';
+
+/**
+ * What a node's root can reach when the engine gives it no user namespace of its own: the
+ * escapes test/integration/containment.test.ts proves closed under the remap (SECURITY.md).
+ */
+export const NOT_CONTAINED_WITHOUT_REMAP =
+  "a learner's root in a node is the host's root with CAP_SYS_ADMIN: through a freshly mounted procfs it can write " +
+  'global sysctls (kernel.core_pattern runs a program as host root on the next crash), register host binfmt_misc ' +
+  'handlers, mount tracefs and debugfs, and remount sysfs read-write';
 
 export interface PrepareHostOptions {
   onImageProgress?: (p: ImageProgress) => void;
@@ -18,6 +28,12 @@ export interface PrepareHostOptions {
 /** Prepares the host and returns its engine. */
 export async function prepareHost(opts: PrepareHostOptions = {}): Promise<Engine> {
   const engine = await ensureEngine();
+  if (!engine.userns) {
+    (opts.log ?? logger('host')).warn(
+      `the engine at ${engine.host} does not remap user namespaces (dockerd --userns-remap), so ${NOT_CONTAINED_WITHOUT_REMAP}. ` +
+        'Start that dockerd with --userns-remap=default, or unset DOCKER_HOST to let Shiplab run its own engine (see SECURITY.md)',
+    );
+  }
   const info = (await engine.docker.info()) as { CgroupDriver?: string };
   if (info.CgroupDriver && info.CgroupDriver !== 'cgroupfs') {
     // Sandbox limits live on a parent cgroup Shiplab writes itself, named by path (cgroupfs).

@@ -2,7 +2,8 @@
  * The host engine: the one Docker engine Shiplab holds. DOCKER_HOST if set; else an embedded
  * dockerd Shiplab started earlier (reused); else the default socket if something answers there;
  * else, as root on Debian/Ubuntu, Shiplab installs Debian's docker.io and starts its own dockerd
- * with all of its state under the data directory.
+ * with all of its state under the data directory. Shiplab's own dockerd always remaps user
+ * namespaces (userns.ts); an engine of the host's own is used as it is and says whether it does.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import Docker from 'dockerode';
 import { config, dataDir } from '../core/config.ts';
 import { logger } from '../core/log.ts';
 import { run, must, processAlive, which } from '../host/run.ts';
+import { userNamespaceOf, type EngineInfo, type UserNamespace } from './userns.ts';
 
 const log = logger('engine');
 
@@ -43,7 +45,14 @@ export interface Engine {
   /** The socket path when the engine is local. */
   socketPath?: string;
   embedded: boolean;
+  /** The host ids root in its containers maps to; undefined when the engine does not remap
+   * (only an engine that is not Shiplab's own: then a node's root is the host's root). */
+  userns?: UserNamespace;
 }
+
+/** Shiplab's own dockerd remaps every container's root to dockremap's range (created by dockerd
+ * in /etc/subuid and /etc/subgid on its first start with it). */
+const USERNS_REMAP = '--userns-remap=default';
 
 export function embeddedPaths(root = dataDir()) {
   const dir = path.join(root, 'engine');
@@ -78,6 +87,11 @@ function fromHost(host: string): Engine {
   return { docker: new Docker({ host: url.hostname, port: Number(url.port || 2375) }), host, embedded: false };
 }
 
+/** The engine with its user namespace remap read from `docker info`. */
+async function withUserns(e: Engine): Promise<Engine> {
+  return { ...e, userns: userNamespaceOf((await e.docker.info()) as EngineInfo) };
+}
+
 /** Finds or starts the host engine. */
 export async function ensureEngine(opts: { install?: boolean } = {}): Promise<Engine> {
   const dockerHost = config().dockerHost;
@@ -87,23 +101,49 @@ export async function ensureEngine(opts: { install?: boolean } = {}): Promise<En
       throw new Error(`DOCKER_HOST=${dockerHost} does not answer; start that engine or unset DOCKER_HOST to let Shiplab run its own`);
     }
     await installHostPackages(opts.install ?? true, BUILD_PACKAGES);
-    return e;
+    return withUserns(e);
   }
   const p = embeddedPaths();
   const embedded: Engine = { docker: new Docker({ socketPath: p.socket }), host: `unix://${p.socket}`, socketPath: p.socket, embedded: true };
   if (fs.existsSync(p.socket) && (await ping(embedded.docker))) {
-    log.info('reusing the embedded engine', { socket: p.socket });
-    return embedded;
+    const reused = await withUserns(embedded);
+    if (reused.userns) {
+      log.info('reusing the embedded engine', { socket: p.socket });
+      return reused;
+    }
+    // Started by a Shiplab from before the remap. Everything on it is Shiplab's, and none of it
+    // is seen by the remapped engine (its state lives under <data-root>/<uid>.<gid>), so it is
+    // emptied first: its networks' bridges would otherwise stay on the host beside the new ones.
+    log.info('the embedded engine runs without a user namespace remap: emptying it and starting it again with one (images are built again once)', { socket: p.socket });
+    await emptyEngine(embedded.docker);
+    await stopEmbedded();
+    await startEmbedded();
+    return withUserns(embedded);
   }
   const dflt = fromHost('unix:///var/run/docker.sock');
   if (fs.existsSync('/var/run/docker.sock') && (await ping(dflt.docker))) {
     log.info('using the engine on the default socket', { socket: '/var/run/docker.sock' });
     await installHostPackages(opts.install ?? true, BUILD_PACKAGES);
-    return dflt;
+    return withUserns(dflt);
   }
   await installHostPackages(opts.install ?? true);
   await startEmbedded();
-  return embedded;
+  return withUserns(embedded);
+}
+
+/** Networks every engine has and none can remove. */
+const PREDEFINED_NETWORKS = new Set(['bridge', 'host', 'none']);
+
+/** Removes every container, network and image of Shiplab's own engine. */
+async function emptyEngine(docker: Docker): Promise<void> {
+  for (const c of await docker.listContainers({ all: true })) await docker.getContainer(c.Id).remove({ force: true, v: true });
+  for (const n of await docker.listNetworks()) if (!PREDEFINED_NETWORKS.has(n.Name)) await docker.getNetwork(n.Id).remove();
+  for (const i of await docker.listImages()) {
+    await docker.getImage(i.Id).remove({ force: true }).catch((err: { statusCode?: number }) => {
+      // 404: it went with an image removed before it.
+      if (err.statusCode !== 404) throw err;
+    });
+  }
 }
 
 /** True when everything the embedded engine and the image builds need is on the host. */
@@ -180,6 +220,8 @@ async function startEmbedded(): Promise<void> {
       '-H', `unix://${p.socket}`,
       // Sandboxes get their own networks; the default bridge would only be a path between them.
       '--bridge=none',
+      // Root in every container (a learner's root in a node) is an unprivileged host uid.
+      USERNS_REMAP,
       '--log-level=warn',
     ],
     { detached: true, stdio: ['ignore', out, out] },

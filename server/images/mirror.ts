@@ -16,7 +16,7 @@ import { dataDir } from '../core/config.ts';
 import { logger } from '../core/log.ts';
 import { unlessNotFound } from '../engine/notFound.ts';
 import { withBuildLock } from './buildLock.ts';
-import { addRepository } from './mirrorStore.ts';
+import { addRepository, makeReadableByAll } from './mirrorStore.ts';
 import { RECIPE_LABEL, splitTag, type Recipe } from './recipe.ts';
 import { removeTree } from './rootfs.ts';
 
@@ -135,7 +135,9 @@ function createSpec(image: string, specHash: string): Dockerode.ContainerCreateO
   return {
     name: MIRROR_CONTAINER,
     Image: image,
-    // nobody: the store is world-readable, and the registry needs no privilege to serve it.
+    // nobody: the store is world-readable (makeReadableByAll), and the registry needs no
+    // privilege to serve it. Under the engine's user namespace remap this is a host uid of the
+    // remapped range (dockremap's start + 65534), which owns nothing on the host.
     User: '65534:65534',
     Env: [
       'REGISTRY_STORAGE_MAINTENANCE_READONLY={"enabled": true}',
@@ -233,6 +235,8 @@ export async function ensureMirror(docker: Dockerode, mirrored: Recipe[]): Promi
       await removeTree(old);
       existing = await inspectOrUndefined(docker, MIRROR_CONTAINER);
     }
+    const fixed = makeReadableByAll(store);
+    if (fixed) log.info('mirror: made its store readable by every uid', { modesChanged: fixed });
     await ensureNetwork(docker);
     let carry: ReturnType<typeof carriedNetworks> = [];
     if (existing && existing.Config.Labels?.[RECIPE_LABEL] !== specHash) {

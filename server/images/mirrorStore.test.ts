@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { addRepository, blobPath, MEDIA } from './mirrorStore.ts';
+import { addRepository, blobPath, makeReadableByAll, MEDIA } from './mirrorStore.ts';
 
 const sha = (b: Buffer | string) => 'sha256:' + crypto.createHash('sha256').update(b).digest('hex');
 const V2 = 'docker/registry/v2';
@@ -65,6 +65,26 @@ describe('addRepository', () => {
       const a = await addRepository(path.join(tmp, 's1'), 'library/x', ['1'], path.join(tmp, 'save'));
       const b = await addRepository(path.join(tmp, 's2'), 'library/x', ['1'], path.join(tmp, 'save'));
       expect(a.digest).toBe(b.digest);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('makeReadableByAll', () => {
+  it('gives every uid read access to files and search access to directories, and says how many it changed', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'store-'));
+    try {
+      fs.mkdirSync(path.join(tmp, 'a/b'), { recursive: true, mode: 0o700 });
+      fs.chmodSync(path.join(tmp, 'a'), 0o700);
+      fs.writeFileSync(path.join(tmp, 'a/b/data'), 'x', { mode: 0o600 });
+      fs.writeFileSync(path.join(tmp, 'ok'), 'x', { mode: 0o644 });
+      fs.chmodSync(tmp, 0o755);
+      expect(makeReadableByAll(tmp)).toBe(3);
+      expect(fs.statSync(path.join(tmp, 'a')).mode & 0o777).toBe(0o755);
+      expect(fs.statSync(path.join(tmp, 'a/b')).mode & 0o777).toBe(0o755);
+      expect(fs.statSync(path.join(tmp, 'a/b/data')).mode & 0o777).toBe(0o644);
+      expect(makeReadableByAll(tmp)).toBe(0);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }

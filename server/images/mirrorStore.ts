@@ -99,6 +99,33 @@ async function putGzipped(store: string, tarFile: string): Promise<Descriptor> {
 }
 
 /**
+ * Makes the whole store readable by every uid (directories searchable), whatever umask wrote it:
+ * the mirror's registry runs as nobody, which under a user namespace remap is a host uid of the
+ * remapped range (e.g. 165534), not even the host's nobody. Returns how many modes it changed.
+ */
+export function makeReadableByAll(store: string): number {
+  let changed = 0;
+  const fix = (p: string, isDir: boolean) => {
+    const mode = fs.statSync(p).mode & 0o7777;
+    const want = mode | (isDir ? 0o555 : 0o444);
+    if (want !== mode) {
+      fs.chmodSync(p, want);
+      changed++;
+    }
+  };
+  const walk = (dir: string) => {
+    fix(dir, true);
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) fix(p, false);
+    }
+  };
+  walk(store);
+  return changed;
+}
+
+/**
  * Adds repo (e.g. "library/nginx") with tags to the store, from a directory holding one
  * image's `docker save` output. Returns the manifest and its digest.
  */

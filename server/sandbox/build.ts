@@ -10,10 +10,11 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { NODE_NAMES, type NodeName } from '../common/api.ts';
 import type { SandboxLimits } from '../core/config.ts';
+import type { UserNamespace } from '../engine/userns.ts';
 import { addTrace, TRACED_PORTS, type TracePair } from '../host/connTrace.ts';
 import { MIRROR_CONTAINER } from '../images/catalog.ts';
 import { addressesFor, freeIndex, type SandboxAddresses } from './addresses.ts';
-import { createParentCgroup } from './cgroups.ts';
+import { createParentCgroup, delegateNodeCgroup } from './cgroups.ts';
 import { NODE_RESOLV_CONF, nodeCreateOptions, type NodeSpec } from './hardening.ts';
 import { bridgeName, containerName, LABEL, networkName, sandboxDir } from './labels.ts';
 import { nodeEngine, nodeEngineSocket } from './nodeEngine.ts';
@@ -39,6 +40,9 @@ export class SandboxBuilder {
     private readonly sandboxesDir: string,
     private readonly limits: SandboxLimits,
     private readonly ttlMs: number,
+    /** The engine's user namespace remap: the stores and each node's own cgroups are handed to
+     * its root uid. Undefined on an engine of the host's own that does not remap. */
+    private readonly userns: UserNamespace | undefined,
   ) {}
 
   async build(id: string, owner: string, progress: Progress): Promise<SandboxInfo> {
@@ -56,7 +60,7 @@ export class SandboxBuilder {
     progress('storage', 10);
     createParentCgroup(id, this.limits);
     await Promise.all([
-      ...NODE_NAMES.map((n) => createStore(storePaths(dir, n), this.limits.storeBytes)),
+      ...NODE_NAMES.map((n) => createStore(storePaths(dir, n), this.limits.storeBytes, this.userns)),
       this.docker.getNetwork(networkName(id)).connect({
         Container: MIRROR_CONTAINER,
         EndpointConfig: { IPAMConfig: { IPv4Address: addrs.mirror } },
@@ -129,6 +133,8 @@ export class SandboxBuilder {
   private async startNode(spec: NodeSpec): Promise<NodeInfo> {
     const { name, sandboxId } = spec;
     const container = await this.docker.createContainer(nodeCreateOptions(spec));
+    // The id names the node's cgroup directories; they must be the node's before it starts.
+    if (this.userns) delegateNodeCgroup(sandboxId, container.id, this.userns);
     await container.start();
     const info = await container.inspect();
     return { name, container: containerName(sandboxId, name), containerId: info.Id, ip: spec.ips[name], pid: info.State.Pid };

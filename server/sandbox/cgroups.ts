@@ -2,11 +2,13 @@
  * The host-owned parent cgroup of a sandbox. Both nodes are created with --cgroup-parent
  * pointing here, so the sandbox's memory, swap, pids, CPU and device limits sit one level above
  * anything a node can see (--cgroupns private) or write: a learner who rewrites the node's own
- * cgroup files cannot lift them.
+ * cgroup files cannot lift them. Under a user namespace remap, each node is handed its own cgroup
+ * directory (delegateNodeCgroup), so that its inner engine can make its containers' cgroups.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SandboxLimits } from '../core/config.ts';
+import type { UserNamespace } from '../engine/userns.ts';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 /** Every sandbox's parent lives under this group, so leftovers are easy to find. */
@@ -70,6 +72,42 @@ export function createParentCgroup(sandboxId: string, limits: SandboxLimits): vo
     write(path.join(devices, 'devices.deny'), 'a');
     for (const rule of DEVICE_ALLOW) write(path.join(devices, 'devices.allow'), rule);
   }
+}
+
+/**
+ * Hands a node its own cgroup directory, before the node starts: the inner engine (root in the
+ * node's user namespace, an unprivileged host uid) creates its containers' cgroups there, where
+ * inner `--memory`/`--cpus` are set and enforced. The directory is the one the cgroupfs driver
+ * gives the container (`<parent>/<containerId>`) in every v1 hierarchy but the empty v2 one
+ * (`unified`); only that directory changes owner. Its own files (memory.limit_in_bytes, …) and
+ * the sandbox's parent stay host root's, so the sandbox's limits cannot be lifted from inside.
+ * On cgroup v2 (not the hosts this was measured on) the same directory and the three files the
+ * kernel's delegation model names are handed over.
+ */
+export function delegateNodeCgroup(sandboxId: string, containerId: string, owner: UserNamespace): void {
+  const rel = path.join(PARENT_GROUP, sandboxId, containerId);
+  if (isCgroupV2()) {
+    const dir = path.join(CGROUP_ROOT, rel);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const p of [dir, ...['cgroup.procs', 'cgroup.threads', 'cgroup.subtree_control'].map((f) => path.join(dir, f))]) {
+      fs.chownSync(p, owner.uid, owner.gid);
+    }
+    return;
+  }
+  for (const h of v1Hierarchies()) {
+    const dir = path.join(CGROUP_ROOT, h, rel);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.chownSync(dir, owner.uid, owner.gid);
+  }
+}
+
+/** The v1 hierarchies' mount directories (not the symlinks to them, e.g. cpu → cpu,cpuacct),
+ * without `unified`: the v2 hierarchy of a hybrid host, which has no controllers. */
+function v1Hierarchies(): string[] {
+  return fs
+    .readdirSync(CGROUP_ROOT, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== 'unified')
+    .map((e) => e.name);
 }
 
 /** All cgroup directories that belong to a sandbox, deepest first. */

@@ -57,7 +57,7 @@ export class SandboxManager implements Sandboxes {
     this.root = path.join(opts.dataDir, 'sandboxes');
     fs.mkdirSync(this.root, { recursive: true });
     this.markers = new CreateMarkers(path.join(opts.dataDir, 'creating'));
-    this.builder = new SandboxBuilder(engine.docker, this.root, this.limits, this.times.ttlMs);
+    this.builder = new SandboxBuilder(engine.docker, this.root, this.limits, this.times.ttlMs, engine.userns);
     this.expiry = this.store.add(new Expiry(this.times, () => this.list(), (id, reason) => this.destroy(id, reason), this.log));
   }
 

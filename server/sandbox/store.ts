@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { UserNamespace } from '../engine/userns.ts';
 import { must, run } from '../host/run.ts';
 
 export interface StorePaths {
@@ -17,8 +18,10 @@ export function storePaths(sandboxDir: string, node: string): StorePaths {
   return { image: path.join(sandboxDir, `${node}.ext4`), mount: path.join(sandboxDir, node) };
 }
 
-/** Creates and mounts a store of `bytes` (sparse: only what is written takes disk space). */
-export async function createStore(p: StorePaths, bytes: number): Promise<void> {
+/** Creates and mounts a store of `bytes` (sparse: only what is written takes disk space), owned
+ * by `owner`, the host ids of root in the node under a user namespace remap: the inner dockerd
+ * chmods /var/lib/docker at start and fails on a root-owned one ("operation not permitted"). */
+export async function createStore(p: StorePaths, bytes: number, owner?: UserNamespace): Promise<void> {
   fs.mkdirSync(p.mount, { recursive: true });
   const fd = fs.openSync(p.image, 'w');
   fs.ftruncateSync(fd, bytes);
@@ -28,6 +31,7 @@ export async function createStore(p: StorePaths, bytes: number): Promise<void> {
   await must('mkfs.ext4', ['-q', '-F', '-O', '^has_journal', '-E', 'lazy_itable_init=1,lazy_journal_init=1', '-m', '0', p.image]);
   // `-o loop` sets the loop device's autoclear flag: unmounting frees the loop device.
   await must('mount', ['-o', 'loop,noatime', p.image, p.mount]);
+  if (owner) fs.chownSync(p.mount, owner.uid, owner.gid);
 }
 
 export async function isMounted(dir: string): Promise<boolean> {

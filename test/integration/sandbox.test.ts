@@ -86,6 +86,30 @@ describe('a sandbox', () => {
     expect(cpu?.split(' ')[0]).toBe('50000');
   });
 
+  it('enforces an inner --memory: a 200 MB allocation in a 100 MB container is OOM-killed', async () => {
+    // dd allocates its whole 200 MB block before it reads a byte into it.
+    const r = await sh(m, sb, 'node1', `docker run --rm --memory=100m busybox dd if=/dev/zero of=/dev/null bs=200M count=1 2>&1; echo exit=$?`);
+    expect(r.stdout).toContain('exit=137');
+    const ok = await sh(m, sb, 'node1', `docker run --rm --memory=100m busybox dd if=/dev/zero of=/dev/null bs=20M count=1 2>&1; echo exit=$?`);
+    expect(ok.stdout).toContain('exit=0');
+  });
+
+  it('enforces an inner --cpus: a spinning container gets at most about half a CPU', async () => {
+    const r = await sh(
+      m, sb, 'node1',
+      `id=$(docker run -d --cpus=.5 busybox sh -c 'while :; do :; done')
+       usage() { cat /sys/fs/cgroup/cpuacct/docker/$id/cpuacct.usage; }
+       sleep 0.5; a=$(usage); sleep 2; b=$(usage)
+       docker rm -f $id >/dev/null
+       echo $(( (b - a) / 20000000 ))`,
+    );
+    // Percent of one CPU over 2 s; the quota is 50 % (cfs 50000/100000), a little over from
+    // period boundaries. A loaded machine may give less, never much more.
+    const pct = Number(r.stdout.trim().split('\n').pop());
+    expect(pct, r.stdout + r.stderr).toBeGreaterThan(0);
+    expect(pct, r.stdout + r.stderr).toBeLessThanOrEqual(60);
+  });
+
   it("gives an inner container's PID 1 a different PID on the node", async () => {
     const r = await sh(m, sb, 'node1', `docker run -d --name sleeper busybox sleep 600 >/dev/null && docker exec sleeper cat /proc/1/cmdline | tr '\\0' ' ' && echo && docker inspect -f '{{.State.Pid}}' sleeper`);
     const [inside, hostPid] = r.stdout.trim().split('\n');
