@@ -40,10 +40,14 @@ export type Connection = 'connecting' | 'open' | 'lost';
  * an error instead (e.g. it restarted and wants a session first) it gives up, and we reopen. */
 const REOPEN_AFTER_MS = 3_000;
 
-/** The learner's SSE stream, reconnecting for as long as the page lives. */
-export class ServerEvents implements Disposable {
+/** Every ServerEvent type, once: the compiler refuses this record when api.ts adds a type. */
+const SERVER_EVENT_TYPES: Record<ServerEvent['type'], true> = { sandbox: true, check: true, progress: true, broadcast: true, workshop: true };
+
+/** An SSE stream of JSON events named by their `type` (server/http/sse.ts), reconnecting for as
+ * long as the page holds it. */
+export class EventStream<E> implements Disposable {
   private _source!: EventSource;
-  private readonly _onEvent = new Emitter<ServerEvent>();
+  private readonly _onEvent = new Emitter<E>();
   private readonly _onConnection = new Emitter<Connection>();
   readonly onEvent = this._onEvent.event;
   readonly onConnection = this._onConnection.event;
@@ -51,7 +55,11 @@ export class ServerEvents implements Disposable {
   private _reopen: ReturnType<typeof setTimeout> | undefined;
   private _disposed = false;
 
-  constructor(private readonly _beforeReopen: () => Promise<void> = async () => {}) {
+  constructor(
+    private readonly _path: string,
+    private readonly _types: readonly string[],
+    private readonly _beforeReopen: () => Promise<void> = async () => {},
+  ) {
     this._open();
   }
 
@@ -59,12 +67,22 @@ export class ServerEvents implements Disposable {
     return this._state;
   }
 
+  /** Closes the stream and opens it again now: the session behind the cookie changed (joining a
+   * workshop replaces it), and the stream must be the new session's. */
+  reopen(): void {
+    if (this._disposed) return;
+    clearTimeout(this._reopen);
+    this._source.close();
+    this._set('connecting');
+    this._open();
+  }
+
   private _open(): void {
-    const source = (this._source = new EventSource(routes.events.path()));
-    for (const type of ['sandbox', 'check', 'progress'] as const) {
+    const source = (this._source = new EventSource(this._path));
+    for (const type of this._types) {
       source.addEventListener(type, (e) => {
         try {
-          this._onEvent.fire(JSON.parse((e as MessageEvent<string>).data) as ServerEvent);
+          this._onEvent.fire(JSON.parse((e as MessageEvent<string>).data) as E);
         } catch (err) {
           console.error('bad server event', err);
         }
@@ -72,11 +90,12 @@ export class ServerEvents implements Disposable {
     }
     source.onopen = () => this._set('open');
     source.onerror = () => {
+      if (source !== this._source) return;
       this._set('lost');
       if (source.readyState === EventSource.CLOSED && !this._disposed) {
         this._reopen = setTimeout(() => {
           void this._beforeReopen().catch(() => {}).finally(() => {
-            if (!this._disposed) this._open();
+            if (!this._disposed && source === this._source) this._open();
           });
         }, REOPEN_AFTER_MS);
       }
@@ -95,5 +114,12 @@ export class ServerEvents implements Disposable {
     this._source.close();
     this._onEvent.dispose();
     this._onConnection.dispose();
+  }
+}
+
+/** The learner's SSE stream (routes.events), reconnecting for as long as the page lives. */
+export class ServerEvents extends EventStream<ServerEvent> {
+  constructor(beforeReopen?: () => Promise<void>) {
+    super(routes.events.path(), Object.keys(SERVER_EVENT_TYPES), beforeReopen);
   }
 }
