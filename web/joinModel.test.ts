@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JoinInfo, LessonSummary } from '../server/common/api.ts';
-import { codeError, joinStateText, lessonToTake, nameError, normalizeCode, orderForWorkshop, wrongCodeText } from './joinModel.ts';
+import { codeError, mergeBroadcasts, joinStateText, lessonToTake, nameError, normalizeCode, orderForWorkshop, wrongCodeText } from './joinModel.ts';
 
 describe('the join code', () => {
   it('is read the way people type it', () => {
@@ -66,5 +66,13 @@ describe('the lessons of a workshop', () => {
     expect(lessonToTake(['registry', 'welcome'], { registry: [0, 1] }, lessons)).toBe('registry');
     expect(lessonToTake(['registry', 'welcome'], { registry: [0, 1, 2], welcome: [0, 1, 2] }, lessons)).toBe('registry');
     expect(lessonToTake([])).toBeUndefined();
+  });
+});
+
+describe('broadcasts', () => {
+  it('are kept once each, oldest first', () => {
+    const b = (id: number, at: number) => ({ id, text: `m${id}`, at });
+    expect(mergeBroadcasts([b(1, 10), b(2, 20)], [b(3, 30), b(2, 20)])).toEqual([b(1, 10), b(2, 20), b(3, 30)]);
+    expect(mergeBroadcasts([], [b(5, 50), b(4, 40)])).toEqual([b(4, 40), b(5, 50)]);
   });
 });

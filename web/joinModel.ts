@@ -1,6 +1,6 @@
 /** The attendee's side of a workshop in words and order: the join code as typed, what the join
  * page says for each state, the name rule, and the workshop's lessons first. Pure: no DOM. */
-import { JOIN_CODE_ALPHABET, MAX_NAME_CHARS, type JoinInfo, type LessonSummary, type Progress } from '../server/common/api.ts';
+import { JOIN_CODE_ALPHABET, MAX_NAME_CHARS, type Broadcast, type JoinInfo, type LessonSummary, type Progress } from '../server/common/api.ts';
 import { localDateTime } from './workshopTime.ts';
 
 const CODE_LENGTH = 8;
@@ -80,4 +80,11 @@ export function lessonToTake(workshopLessons: readonly string[], progress: Progr
     return n !== undefined && (progress[id]?.length ?? 0) < n;
   });
   return open ?? workshopLessons[0];
+}
+
+/** Broadcasts the page holds plus those just heard, once each (by id), oldest first. */
+export function mergeBroadcasts(held: readonly Broadcast[], heard: readonly Broadcast[]): Broadcast[] {
+  const byId = new Map<number, Broadcast>();
+  for (const b of [...held, ...heard]) byId.set(b.id, b);
+  return [...byId.values()].sort((a, b) => a.at - b.at || a.id - b.id);
 }
