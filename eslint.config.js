@@ -16,7 +16,7 @@ import tseslint from 'typescript-eslint';
 
 /** server/'s layers, bottom-up: a file may import its own layer and any lower one. */
 const LAYERS = [
-  'common', 'core', 'host', 'engine', 'images', 'sandbox', 'terminal', 'lessons', 'learners', 'http', 'app', 'robot', 'cli', 'main.ts',
+  'common', 'core', 'store', 'host', 'engine', 'images', 'sandbox', 'terminal', 'lessons', 'learners', 'workshops', 'http', 'app', 'robot', 'cli', 'main.ts',
 ];
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -54,6 +54,11 @@ async function main(): Promise<void> {
   // With SHIPLAB_PORT=0 the lab keeps the port the preparing page was given.
   const lab = await createLabServer({ sandboxes, lessons, host, port: listenPort || Number(new URL(preparing.url).port), graceMs, publicUrl, trustProxy });
   console.log(`Shiplab is running at ${lab.url}/${publicUrl ? ` and at ${publicUrl}/` : ''}`);
+  console.log(`Instructors: the admin console is at ${publicUrl ?? lab.url}/#/admin`);
+  if (lab.firstAdminToken) {
+    // Shown this once: only its hash is kept. SHIPLAB_ADMIN_TOKEN sets one of the operator's own.
+    console.log(`Admin token (shown only now; keep it, only its hash is stored): ${lab.firstAdminToken}`);
+  }
 
   let closing = false;
   const shutdown = (signal: string) => {

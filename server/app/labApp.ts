@@ -5,7 +5,7 @@
  * session limits) are read here, not below.
  */
 import path from 'node:path';
-import { config, dataDir, ROOT, sandboxLimits, type CapacitySettings, type RateLimits, type SandboxLimits, type SessionLimits } from '../core/config.ts';
+import { config, dataDir, ROOT, sandboxLimits, type CapacitySettings, type RateLimits, type SandboxLimits, type SessionLimits, type WorkshopSettings } from '../core/config.ts';
 import { logger, type Logger } from '../core/log.ts';
 import { serveLab } from '../http/labServer.ts';
 import { Learners } from '../learners/learners.ts';
@@ -16,6 +16,12 @@ import type { Sandboxes } from '../sandbox/types.ts';
 import type { NodeShell } from '../terminal/nodeShell.ts';
 import { TerminalHub } from '../terminal/terminalHub.ts';
 import { labAdmission } from './labAdmission.ts';
+import { openDatabase } from '../store/database.ts';
+import { WarmPool } from '../workshops/warmPool.ts';
+import { Workshops } from '../workshops/workshops.ts';
+
+/** The lab's database in the data directory. */
+export const DATABASE_FILE = 'shiplab.db';
 
 export interface LabServerOptions {
   sandboxes: Sandboxes;
@@ -43,6 +49,8 @@ export interface LabServerOptions {
   rates?: RateLimits;
   /** Session TTL and cap; default the configured ones (SHIPLAB_SESSION_TTL_DAYS, SHIPLAB_MAX_SESSIONS). */
   sessionLimits?: SessionLimits;
+  /** Workshop settings over the configured ones (SHIPLAB_ADMIN_TOKEN, SHIPLAB_WORKSHOP_IDLE_MIN, SHIPLAB_POOL_REFILL_PER_MIN). */
+  workshops?: Partial<WorkshopSettings>;
   log?: Logger;
 }
 
@@ -56,12 +64,21 @@ export interface LabServer {
   sessions: SessionStore;
   /** The admission line (its counts for tests and benchmarks). */
   admission: Admission;
+  workshops: Workshops;
+  learners: Learners;
+  /** The admin secret made at this first start (no SHIPLAB_ADMIN_TOKEN, none kept yet), to be shown once. */
+  firstAdminToken?: string;
 }
 
 export async function createLabServer(opts: LabServerOptions): Promise<LabServer> {
   const log = opts.log ?? logger('http');
-  const sessions = SessionStore.open(path.join(opts.dataDir ?? dataDir(), 'sessions.json'), log);
+  const dir = opts.dataDir ?? dataDir();
+  const db = openDatabase(path.join(dir, DATABASE_FILE));
+  const sessions = SessionStore.open(db, log, path.join(dir, 'sessions.json'));
   const cfg = config();
+  const workshopSettings = { ...cfg.workshops, ...opts.workshops };
+  // Learners asks which sessions to keep (attendees'), and the workshops come after Learners.
+  const attendees: { of?: Workshops } = {};
   const admission = labAdmission({
     sandboxes: opts.sandboxes,
     limits: opts.limits ?? sandboxLimits(),
@@ -79,13 +96,37 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
     admission,
     sessionTtlMs: sessionLimits.ttlMs,
     maxSessions: sessionLimits.max,
+    keepSession: (id) => attendees.of?.isAttendee(id) ?? false,
   });
-  learners.adopt();
-  // Sessions that expired while the server was down go now, with their adopted sandboxes.
-  await learners.expireSessions();
   const graceMs = opts.graceMs ?? config().terminalGraceMs;
   const terminals = new TerminalHub({ sandboxes: opts.sandboxes, shell: opts.shell, graceMs, log: log.child('terminal') });
+  const pool = new WarmPool({ sandboxes: opts.sandboxes, admission, log: log.child('pool'), refillPerMin: workshopSettings.poolRefillPerMin });
+  const workshops = (attendees.of = new Workshops({
+    db,
+    learners,
+    lessons: opts.lessons,
+    sandboxes: opts.sandboxes,
+    terminals,
+    pool,
+    idleMs: workshopSettings.idleMs,
+    adminToken: workshopSettings.adminToken,
+    log: log.child('workshops'),
+  }));
+  // Pool sandboxes handed to attendees carry the pool's label: give them back first, then adopt.
+  workshops.adoptBeforeLearners();
+  learners.adopt();
+  workshops.adoptAfterLearners();
+  // Sessions that expired while the server was down go now, with their adopted sandboxes.
+  await learners.expireSessions();
+  const closeAll = async () => {
+    await workshops.dispose();
+    await pool.dispose();
+    await learners.dispose();
+    await admission.dispose();
+    db.close();
+  };
   const web = await serveLab({
+    workshops,
     learners,
     lessons: opts.lessons,
     terminals,
@@ -99,8 +140,7 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
   }).catch(async (err: unknown) => {
     // Nothing listens (e.g. the port is taken): release what was wired for it.
     await terminals.dispose();
-    await learners.dispose();
-    await admission.dispose();
+    await closeAll();
     throw err;
   });
 
@@ -110,13 +150,15 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
     terminals,
     sessions,
     admission,
+    workshops,
+    learners,
+    ...(workshops.firstAdminToken !== undefined && { firstAdminToken: workshops.firstAdminToken }),
     close() {
       closing ??= (async () => {
         // Terminals end while their sockets are open, so each gets CloseCode.Gone, not a reset.
         await web.close(() => terminals.dispose());
-        // Last: autochecks stop, the line empties, and the sessions are written with everything recorded until now.
-        await learners.dispose();
-        await admission.dispose();
+        // Last: jumps and the pool stop, autochecks stop, the line empties, the database closes.
+        await closeAll();
       })();
       return closing;
     },

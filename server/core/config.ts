@@ -101,8 +101,21 @@ export interface Config {
   publicUrl: string | undefined;
   /** Believe X-Forwarded-Proto/Host/For: only behind a reverse proxy that sets them itself. */
   trustProxy: boolean;
+  workshops: WorkshopSettings;
   /** The file the settings were read from, if any (for the start-up log). */
   file: string | undefined;
+}
+
+export interface WorkshopSettings {
+  /**
+   * The instructor's secret for the admin console; undefined: one is made at first start, printed
+   * once, and only its hash is kept (<data dir>/shiplab.db).
+   */
+  adminToken: string | undefined;
+  /** An attendee with no terminal input this long shows as idle in the console, ms. */
+  idleMs: number;
+  /** Warm-pool creates started per minute at most, over all workshops. */
+  poolRefillPerMin: number;
 }
 
 const MIB = 1024 * 1024;
@@ -164,6 +177,10 @@ const SETTINGS = {
   'terminal.graceS': { env: 'SHIPLAB_TERMINAL_GRACE_S', schema: positive('seconds'), fallback: 60 },
   publicUrl: { env: 'SHIPLAB_PUBLIC_URL', schema: publicUrl.optional(), fallback: undefined },
   trustProxy: { env: 'SHIPLAB_TRUST_PROXY', schema: flag, fallback: false },
+  // 24 characters at least: a secret typed once and kept in a password manager, not a PIN.
+  'workshops.adminToken': { env: 'SHIPLAB_ADMIN_TOKEN', schema: z.string().trim().min(24, 'is shorter than 24 characters (the admin secret)').max(256, 'is longer than 256 characters').optional(), fallback: undefined },
+  'workshops.idleMin': { env: 'SHIPLAB_WORKSHOP_IDLE_MIN', schema: positive('minutes without terminal input'), fallback: 5 },
+  'workshops.poolRefillPerMin': { env: 'SHIPLAB_POOL_REFILL_PER_MIN', schema: positive('warm-pool creates per minute'), fallback: 6 },
 } as const;
 
 type Key = keyof typeof SETTINGS;
@@ -253,6 +270,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     terminalGraceMs: Math.round(values['terminal.graceS'] * 1000),
     publicUrl: values.publicUrl,
     trustProxy: values.trustProxy,
+    workshops: {
+      adminToken: values['workshops.adminToken'],
+      idleMs: values['workshops.idleMin'] * MINUTE_MS,
+      poolRefillPerMin: values['workshops.poolRefillPerMin'],
+    },
     file: fileName,
   };
 }

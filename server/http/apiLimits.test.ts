@@ -13,6 +13,8 @@ import type { RateLimits } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
 import { Learners } from '../learners/learners.ts';
 import { SessionStore } from '../learners/sessionStore.ts';
+import { openDatabase } from '../store/database.ts';
+import { Workshops } from '../workshops/workshops.ts';
 import type { LessonService } from '../lessons/types.ts';
 import { Admission, type AdmissionOptions } from '../sandbox/admission.ts';
 import type { DestroyReason, SandboxInfo, Sandboxes } from '../sandbox/types.ts';
@@ -67,9 +69,11 @@ async function lab(o: { rates?: RateLimits; line?: Partial<Omit<AdmissionOptions
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shiplab-limits-'));
   const fake = slowSandboxes(o.createMs ?? 0);
   const admission = new Admission({ slots: 10, createsAtOnce: 10, queueMax: 10, ttlMs: 3_600_000, sandboxes: fake.sandboxes, ...o.line });
-  const learners = new Learners({ sessions: SessionStore.open(path.join(dir, 'sessions.json')), sandboxes: fake.sandboxes, lessons, log: quiet, admission, maxSessions: o.maxSessions });
+  const db = openDatabase(path.join(dir, 'shiplab.db'));
+  const learners = new Learners({ sessions: SessionStore.open(db), sandboxes: fake.sandboxes, lessons, log: quiet, admission, maxSessions: o.maxSessions });
   const terminals = new TerminalHub({ sandboxes: fake.sandboxes, shell: localNodeShell(), log: quiet });
-  const web = await serveLab({ learners, lessons, terminals, staticDir: dir, host: '127.0.0.1', port: 0, rates: o.rates ?? UNLIMITED, log: quiet });
+  const workshops = new Workshops({ db, learners, lessons, sandboxes: fake.sandboxes, terminals, idleMs: 300_000, log: quiet });
+  const web = await serveLab({ learners, lessons, terminals, workshops, staticDir: dir, host: '127.0.0.1', port: 0, rates: o.rates ?? UNLIMITED, log: quiet });
   closers.push(async () => {
     await web.close(() => terminals.dispose());
     await learners.dispose();

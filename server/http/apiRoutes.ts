@@ -4,7 +4,7 @@
  * the learners' and lessons' business.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LessonView, SessionInfo } from '../common/api.ts';
+import type { LessonView, ServerEvent, SessionInfo } from '../common/api.ts';
 import type { LearnerRecord, Learners } from '../learners/learners.ts';
 import type { LessonService } from '../lessons/types.ts';
 import { checkBody, parseBody, sandboxBody } from './bodies.ts';
@@ -13,6 +13,7 @@ import { sessionCookie, sessionToken } from './requestAuth.ts';
 import type { RateLimiter, Take } from './rateLimiter.ts';
 import { RESPONDED, type RouteTable } from './router.ts';
 import type { EventStreams } from './sse.ts';
+import type { WorkshopRouteName } from './workshopRoutes.ts';
 
 /** A step index in a check path; anything else is no route at all. */
 const STEP = /^\d{1,4}$/;
@@ -39,7 +40,8 @@ function limit(res: ServerResponse, take: Take, what: string, perMinute: number)
   if (!take.ok) refuse(res, 429, take.retryAfterS, `Too many ${what} from your address (at most ${perMinute} a minute); try again in ${take.retryAfterS} s.`);
 }
 
-export function apiRoutes({ learners, lessons, streams, rates }: ApiDeps): RouteTable {
+/** The learner's routes; the workshop routes are workshopRoutes.ts'. */
+export function apiRoutes({ learners, lessons, streams, rates }: ApiDeps): Omit<RouteTable, WorkshopRouteName> {
   const mustLearner = (req: IncomingMessage): LearnerRecord => {
     const learner = learners.byToken(sessionToken(req));
     if (!learner) throw new HttpError(401, 'no session: POST /api/session first (the page does this when it loads)');
@@ -114,15 +116,19 @@ export function apiRoutes({ learners, lessons, streams, rates }: ApiDeps): Route
       GET({ req, res }) {
         const learner = mustLearner(req);
         learners.touch(learner.id);
-        streams.serve(req, res, {
+        streams.serve<ServerEvent>(req, res, {
           initial: [
             { type: 'sandbox', status: learners.status(learner.id) },
             { type: 'progress', progress: learner.progress },
           ],
-          subscribe: (send) =>
-            learners.onEvent((e) => {
+          subscribe: (send) => {
+            // The open stream is the learner's page being there (the console's "connected").
+            const page = learners.connect(learner.id);
+            const sub = learners.onEvent((e) => {
               if (e.learner === learner.id) send(e.event);
-            }),
+            });
+            return { dispose: () => void [sub.dispose(), page.dispose()] };
+          },
           onBeat: () => learners.touch(learner.id),
         });
         return RESPONDED;

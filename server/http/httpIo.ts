@@ -9,7 +9,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** An expected failure with its HTTP status; the message is shown to the learner as is. */
 export class HttpError extends Error {
   constructor(
-    readonly status: 400 | 401 | 404 | 405 | 409 | 413 | 421 | 429 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 421 | 429 | 500 | 503,
     message: string,
   ) {
     super(message);

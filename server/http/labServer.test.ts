@@ -14,6 +14,8 @@ import { Emitter, toDisposable } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import { Learners } from '../learners/learners.ts';
 import { SessionStore } from '../learners/sessionStore.ts';
+import { openDatabase } from '../store/database.ts';
+import { Workshops } from '../workshops/workshops.ts';
 import type { LessonService } from '../lessons/types.ts';
 import type { DestroyReason, SandboxInfo, Sandboxes } from '../sandbox/types.ts';
 import { localNodeShell } from '../terminal/nodeShell.ts';
@@ -47,11 +49,14 @@ let dir: string;
 let learners: Learners;
 let terminals: TerminalHub;
 let web: LabHttp;
+let workshops: Workshops;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shiplab-http-'));
-  learners = new Learners({ sessions: SessionStore.open(path.join(dir, 'sessions.json')), sandboxes, lessons, log: quiet });
+  const db = openDatabase(path.join(dir, 'shiplab.db'));
+  learners = new Learners({ sessions: SessionStore.open(db), sandboxes, lessons, log: quiet });
   terminals = new TerminalHub({ sandboxes, shell: localNodeShell(), log: quiet });
-  web = await serveLab({ learners, lessons, terminals, staticDir: dir, host: '127.0.0.1', port: 0, log: quiet });
+  workshops = new Workshops({ db, learners, lessons, sandboxes: sandboxes, terminals, idleMs: 300_000, log: quiet });
+  web = await serveLab({ learners, lessons, terminals, workshops, staticDir: dir, host: '127.0.0.1', port: 0, log: quiet });
 });
 afterAll(async () => {
   await web.close(() => terminals.dispose());
@@ -221,7 +226,7 @@ describe('requests the lab does not take', () => {
     expect(direct.status).toBe(200);
     expect(direct.setCookie).not.toMatch(/Secure/);
 
-    const proxied = await serveLab({ learners, lessons, terminals, staticDir: dir, host: '127.0.0.1', port: 0, log: quiet, publicUrl: 'https://lab.example.org', trustProxy: true });
+    const proxied = await serveLab({ learners, lessons, terminals, workshops, staticDir: dir, host: '127.0.0.1', port: 0, log: quiet, publicUrl: 'https://lab.example.org', trustProxy: true });
     try {
       const behind = await rawRequest(proxied.url, 'POST', routes.session.path(), { ...forwarded, 'x-forwarded-host': 'lab.example.org' });
       expect(behind.status).toBe(200);

@@ -23,11 +23,17 @@ import { apiDispatch } from './router.ts';
 import { EventStreams } from './sse.ts';
 import { SECURITY_HEADERS, serveStatic } from './staticFiles.ts';
 import { TerminalUpgrade } from './terminalUpgrade.ts';
+import { workshopRoutes } from './workshopRoutes.ts';
+import type { Workshops } from '../workshops/workshops.ts';
+
+/** Admin logins per client address per minute: plenty for a person who mistyped, nothing for guessing a 256-bit secret. */
+export const ADMIN_LOGINS_PER_MIN = 10;
 
 export interface LabHttpOptions {
   learners: Learners;
   lessons: LessonService;
   terminals: TerminalHub;
+  workshops: Workshops;
   /** The built page. */
   staticDir: string;
   host: string;
@@ -39,6 +45,8 @@ export interface LabHttpOptions {
   trustProxy?: boolean;
   /** Per client address (SHIPLAB_RATE_*); default: no limit. */
   rates?: RateLimits;
+  /** Admin logins per client address per minute (guessing the secret); default ADMIN_LOGINS_PER_MIN. */
+  adminLoginsPerMin?: number;
   log: Logger;
 }
 
@@ -81,8 +89,12 @@ export async function serveLab(opts: LabHttpOptions): Promise<LabHttp> {
   const own = new OwnOrigin({ listenHost: opts.host, port: addr.port, publicUrl: opts.publicUrl, trustProxy: opts.trustProxy });
   const guard = new RequestGuard(log, (req) => opts.learners.byToken(sessionToken(req))?.id);
   const rates = { sessions: new RateLimiter(opts.rates?.sessionsPerMin ?? Infinity), creates: new RateLimiter(opts.rates?.createsPerMin ?? Infinity) };
-  const api = apiDispatch(apiRoutes({ learners: opts.learners, lessons: opts.lessons, streams, rates }), own);
-  const upgrade = new TerminalUpgrade({ learners: opts.learners, terminals: opts.terminals, own, guard });
+  const adminLogins = new RateLimiter(opts.adminLoginsPerMin ?? ADMIN_LOGINS_PER_MIN);
+  const api = apiDispatch({
+    ...apiRoutes({ learners: opts.learners, lessons: opts.lessons, streams, rates }),
+    ...workshopRoutes({ workshops: opts.workshops, learners: opts.learners, streams, rates: { sessions: rates.sessions, adminLogins } }),
+  }, own);
+  const upgrade = new TerminalUpgrade({ learners: opts.learners, terminals: opts.terminals, workshops: opts.workshops, own, guard });
   server.on(
     'request',
     guard.request((req, res) => {

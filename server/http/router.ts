@@ -26,8 +26,8 @@ export interface RequestContext<P> {
 /** Answers with a JSON body (status 200) or RESPONDED; an expected failure throws HttpError. */
 export type Handler<P> = (c: RequestContext<P>) => unknown;
 
-/** The terminal route is a WebSocket upgrade (terminalUpgrade.ts), not a request. */
-type ApiRoutes = Omit<typeof routes, 'terminal'>;
+/** The terminal and shadow routes are WebSocket upgrades (terminalUpgrade.ts), not requests. */
+type ApiRoutes = Omit<typeof routes, 'terminal' | 'shadow'>;
 
 export type RouteTable = {
   [K in keyof ApiRoutes]: { [M in ApiRoutes[K]['methods'][number]]: Handler<RouteParams<ApiRoutes[K]['template']>> };

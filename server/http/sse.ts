@@ -11,11 +11,11 @@ const HEARTBEAT_MS = 15_000;
 /** EventSource waits this long before reconnecting after the stream breaks. */
 const RETRY_MS = 2_000;
 
-export interface EventSourceFeed {
+export interface EventSourceFeed<E extends { type: string } = ServerEvent> {
   /** Sent first, before anything published later. */
-  initial: ServerEvent[];
+  initial: E[];
   /** Subscribes `send` to this stream's events until the stream ends. */
-  subscribe(send: (e: ServerEvent) => void): Disposable;
+  subscribe(send: (e: E) => void): Disposable;
   /**
    * Runs with every heartbeat: an open page is a learner reading the lesson, which keeps the
    * sandbox from the idle timeout (the TTL still bounds a forgotten tab).
@@ -28,7 +28,7 @@ export class EventStreams implements Disposable {
   private readonly _open = new Map<ServerResponse, () => void>();
 
   /** Serves one text/event-stream until the client goes away or the server closes. */
-  serve(req: IncomingMessage, res: ServerResponse, feed: EventSourceFeed): void {
+  serve<E extends { type: string }>(req: IncomingMessage, res: ServerResponse, feed: EventSourceFeed<E>): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -36,7 +36,7 @@ export class EventStreams implements Disposable {
       'x-accel-buffering': 'no',
     });
     res.write(`retry: ${RETRY_MS}\n\n`);
-    const send = (e: ServerEvent) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    const send = (e: E) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     for (const e of feed.initial) send(e);
     const sub = feed.subscribe(send);
     const beat = setInterval(() => {

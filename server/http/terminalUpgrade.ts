@@ -13,9 +13,10 @@ import { MAX_FRAME_BYTES } from '../common/frames.ts';
 import type { Disposable } from '../common/lifecycle.ts';
 import type { Learners } from '../learners/learners.ts';
 import type { TerminalHub } from '../terminal/terminalHub.ts';
+import type { Workshops } from '../workshops/workshops.ts';
 import { refuseSocket } from './httpIo.ts';
 import type { OwnOrigin } from './ownOrigin.ts';
-import { sessionToken } from './requestAuth.ts';
+import { adminToken, sessionToken } from './requestAuth.ts';
 import type { RequestGuard } from './requestGuard.ts';
 import { requestTarget } from './requestTarget.ts';
 
@@ -38,6 +39,8 @@ export function closeReason(text: string): string {
 export interface TerminalUpgradeOptions {
   learners: Learners;
   terminals: TerminalHub;
+  /** For shadows (/ws/shadow/…): the admin session, and the attendee's sandbox. */
+  workshops?: Workshops;
   own: OwnOrigin;
   /** Logs what nobody expected, with its request. */
   guard: RequestGuard;
@@ -56,14 +59,16 @@ export class TerminalUpgrade implements Disposable {
     const named = this._o.own.checkHost(req);
     if (!named.ok) return refuseSocket(socket, named.status, named.error);
     const m = routes.terminal.match(target.path);
-    if (!m) return refuseSocket(socket, 404, `no WebSocket at ${target.path}`);
-    if (!m.ok) return refuseSocket(socket, 400, m.error);
-    const node = m.params.node;
+    const shadow = m ? undefined : routes.shadow.match(target.path);
+    if (!m && !shadow) return refuseSocket(socket, 404, `no WebSocket at ${target.path}`);
+    if (m && !m.ok) return refuseSocket(socket, 400, m.error);
+    if (shadow && !shadow.ok) return refuseSocket(socket, 400, shadow.error);
     this._wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       // Errors are logged by the socket link once attached; before that the socket only closes.
       ws.on('error', () => {});
       try {
-        this._attach(req, ws, node);
+        if (m?.ok) this._attach(req, ws, m.params.node);
+        else if (shadow?.ok) this._shadow(req, ws, shadow.params);
       } catch (err) {
         this._o.guard.unexpected(req, err);
         ws.close(INTERNAL_ERROR, 'internal error');
@@ -81,6 +86,19 @@ export class TerminalUpgrade implements Disposable {
     if (!sandbox) return ws.close(CloseCode.NotFound, 'no sandbox is ready: start the lesson first');
     if (!sandbox.nodes[node]) return ws.close(CloseCode.NotFound, `this sandbox has no node ${node}`);
     terminals.attach(ws, sandbox, node);
+  }
+
+  /** A read-only view of an attendee's terminal for the instructor: the admin cookie, our origin. */
+  private _shadow(req: http.IncomingMessage, ws: WebSocket, p: { workshop: string; attendee: string; node: string }): void {
+    const { workshops, terminals, own } = this._o;
+    if (!workshops?.admin.session(adminToken(req))) return ws.close(CloseCode.Unauthorized, 'the shadow needs the admin console\'s login');
+    if (!own.allowsOrigin(req.headers.origin, true)) return ws.close(CloseCode.Unauthorized, 'WebSocket from a foreign origin refused');
+    if (!isNodeName(p.node)) return ws.close(CloseCode.NotFound, closeReason(`no node ${JSON.stringify(p.node.slice(0, 40))}; nodes are ${NODE_NAMES.join(', ')}`));
+    const sandbox = workshops.shadowTarget(p.workshop, p.attendee);
+    if (!sandbox) return ws.close(CloseCode.NotFound, 'this attendee has no running sandbox');
+    if (!sandbox.nodes[p.node]) return ws.close(CloseCode.NotFound, `this sandbox has no node ${p.node}`);
+    workshops.audit('shadow terminal', { workshop: p.workshop, attendee: p.attendee, detail: p.node });
+    terminals.shadow(ws, sandbox, p.node);
   }
 
   /** Terminates the sockets still open: the terminal hub has closed its own, with their codes. */

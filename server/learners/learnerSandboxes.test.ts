@@ -14,6 +14,7 @@ import { Admission, type AdmissionOptions } from '../sandbox/admission.ts';
 import type { DestroyReason, SandboxInfo, Sandboxes } from '../sandbox/types.ts';
 import { Learners } from './learners.ts';
 import { SessionStore } from './sessionStore.ts';
+import { openDatabase } from '../store/database.ts';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const lessons: LessonService = {
@@ -79,7 +80,7 @@ function fixture(admission: Partial<Omit<AdmissionOptions, 'sandboxes'>> = {}, l
   dirs.push(dir);
   const fake = fakeSandboxes();
   const line = new Admission({ slots: 2, createsAtOnce: 2, queueMax: 10, ttlMs: 3_600_000, sandboxes: fake.sandboxes, ...admission });
-  const learners = new Learners({ sessions: SessionStore.open(path.join(dir, 'sessions.json')), sandboxes: fake.sandboxes, lessons, log: quiet, admission: line, ...learnerOpts });
+  const learners = new Learners({ sessions: SessionStore.open(openDatabase(path.join(dir, 'shiplab.db'))), sandboxes: fake.sandboxes, lessons, log: quiet, admission: line, ...learnerOpts });
   const statuses = new Map<string, SandboxStatus[]>();
   learners.onEvent(({ learner, event }) => {
     if (event.type === 'sandbox') statuses.set(learner, [...(statuses.get(learner) ?? []), event.status]);

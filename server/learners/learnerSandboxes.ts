@@ -133,9 +133,10 @@ export class LearnerSandboxes implements Disposable {
   /**
    * Starts the learner's sandbox for `lesson` (or switches the one starting or running to it)
    * and returns the status at once; the place in line, progress and readiness follow on onStatus.
-   * A full line refuses, with the reason and when to try again.
+   * A full line refuses, with the reason and when to try again. `take` may hand over a sandbox
+   * that is already running (reassigned to this learner) instead of making one.
    */
-  start(learner: string, lesson: string): StartResult {
+  start(learner: string, lesson: string, take?: () => SandboxInfo | undefined): StartResult {
     const e = this._entries.get(learner);
     if (e && (e.state === 'starting' || (e.state === 'ready' && this.ready(learner)))) {
       this._o.store.setLesson(learner, lesson);
@@ -144,6 +145,17 @@ export class LearnerSandboxes implements Disposable {
         if (e.state === 'ready') this._startWatch(e);
         this._emit(e);
       }
+      return { ok: true, status: this.status(learner) };
+    }
+    const warm = take?.();
+    if (warm) {
+      // A sandbox that is already running (a workshop's warm pool): ready at once, no line.
+      this._o.store.setLesson(learner, lesson);
+      const entry: Entry = { learner, lesson, state: 'ready', info: warm };
+      this._entries.set(learner, entry);
+      this._o.log.info('sandbox ready from the warm pool', { learner, sandbox: warm.id });
+      this._startWatch(entry);
+      this._emit(entry);
       return { ok: true, status: this.status(learner) };
     }
     const admit = this._admission.request(learner);

@@ -9,6 +9,7 @@ import type { LessonService } from '../lessons/types.ts';
 import type { DestroyReason, SandboxInfo, Sandboxes } from '../sandbox/types.ts';
 import { Learners } from './learners.ts';
 import { SessionStore } from './sessionStore.ts';
+import { openDatabase } from '../store/database.ts';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const passed: CheckResult = { status: 'passed', passed: true, durationMs: 1 };
@@ -46,11 +47,11 @@ function fixture() {
       return toDisposable(() => (t.auto = undefined));
     },
   };
-  const learners = new Learners({ sessions: SessionStore.open(path.join(dir, 'sessions.json')), sandboxes, lessons, log: quiet });
+  const learners = new Learners({ sessions: SessionStore.open(openDatabase(path.join(dir, 'shiplab.db'))), sandboxes, lessons, log: quiet });
   // Written down as they fire, the way SSE serializes them.
   const events: string[] = [];
   learners.onEvent(({ event: e }) => {
-    if (e.type !== 'sandbox') events.push(e.type === 'check' ? `check:${e.step}:${e.result.status}:${e.auto}` : `progress:${JSON.stringify(e.progress)}`);
+    if (e.type !== 'sandbox') events.push(e.type === 'check' ? `check:${e.step}:${e.result.status}:${e.auto}` : `${e.type}:${JSON.stringify(e.type === 'progress' ? e.progress : '')}`);
   });
   return { learners, events, t };
 }

@@ -40,6 +40,8 @@ export interface LearnersOptions {
   sessionTtlMs?: number;
   /** Sessions kept at most; beyond it a new one is refused (sessionsFull); default: no limit. */
   maxSessions?: number;
+  /** Learners whose sessions never expire by age (workshop attendees: their results are kept). */
+  keepSession?: (learner: string) => boolean;
 }
 
 export class Learners implements Disposable {
@@ -49,6 +51,11 @@ export class Learners implements Disposable {
   readonly onEvent = this._onEvent.event;
   readonly sessions: SessionStore;
   private readonly _boxes: LearnerSandboxes;
+  /** Open event streams per learner: a page of theirs is connected. */
+  private readonly _pages = new Map<string, number>();
+  private readonly _onPresence = this._store.add(new Emitter<{ learner: string; connected: boolean }>());
+  /** A learner's first page connected, or their last one went away. */
+  readonly onPresence = this._onPresence.event;
 
   constructor(private readonly _o: LearnersOptions) {
     this.sessions = _o.sessions;
@@ -110,8 +117,38 @@ export class Learners implements Disposable {
    * Starts (or switches) the learner's sandbox for `lesson`; the place in line and progress follow
    * on onEvent. A full line refuses, with the reason and when to try again.
    */
-  start(learner: string, lesson: string): StartResult {
-    return this._boxes.start(learner, lesson);
+  start(learner: string, lesson: string, take?: () => SandboxInfo | undefined): StartResult {
+    return this._boxes.start(learner, lesson, take);
+  }
+
+  /** A page of the learner holds its event stream open until the returned disposable is disposed. */
+  connect(learner: string): Disposable {
+    const n = (this._pages.get(learner) ?? 0) + 1;
+    this._pages.set(learner, n);
+    if (n === 1) this._onPresence.fire({ learner, connected: true });
+    let done = false;
+    return {
+      dispose: () => {
+        if (done) return;
+        done = true;
+        const left = (this._pages.get(learner) ?? 1) - 1;
+        if (left > 0) this._pages.set(learner, left);
+        else {
+          this._pages.delete(learner);
+          this._onPresence.fire({ learner, connected: false });
+        }
+      },
+    };
+  }
+
+  /** True while a page of the learner holds its event stream open. */
+  connected(learner: string): boolean {
+    return this._pages.has(learner);
+  }
+
+  /** Sends `event` to the learner's open pages (a workshop's broadcast, a change of its time). */
+  notify(learner: string, event: ServerEvent): void {
+    this._publish(learner, event);
   }
 
   /** True while the learner's sandbox waits in line or is being created. */
@@ -127,7 +164,7 @@ export class Learners implements Disposable {
   async expireSessions(now = Date.now()): Promise<number> {
     const ttl = this._o.sessionTtlMs;
     if (ttl === undefined || this._store.isDisposed) return 0;
-    const gone = this.sessions.expire(now - ttl);
+    const gone = this.sessions.expire(now - ttl, this._o.keepSession);
     // All at once: each leaves the line before any removal frees a slot one of them would take.
     await Promise.all(gone.map((rec) => this._boxes.stop(rec.id)));
     if (gone.length) this._o.log.info('sessions expired', { count: gone.length, unseenDays: Math.round(ttl / 86_400_000) });
@@ -157,9 +194,17 @@ export class Learners implements Disposable {
    */
   recordCheck(learner: string, lesson: string, step: number, result: CheckResult, auto: boolean): void {
     this._publish(learner, { type: 'check', lesson, step, result, auto });
-    if (result.passed && this.sessions.markPassed(learner, lesson, step)) {
+    // An attempt is what the learner asked for (the page shows only those hints); an automatic
+    // check counts only when it passes.
+    const first = auto ? result.passed && this.sessions.markPassed(learner, lesson, step) : this.sessions.recordCheck(learner, lesson, step, result);
+    if (first) {
       this._publish(learner, { type: 'progress', progress: this.progress(learner) });
     }
+  }
+
+  /** Records a step as passed without a check of the learner's (a jump); publishes the progress. */
+  markPassed(learner: string, lesson: string, step: number): void {
+    if (this.sessions.markPassed(learner, lesson, step)) this._publish(learner, { type: 'progress', progress: this.progress(learner) });
   }
 
   /** Stops the autochecks and writes the sessions out; sandboxes stay for the next server. */

@@ -16,6 +16,7 @@ import { formatProblem, loadLessons } from './format.ts';
 import type { Lesson, Step } from './model.ts';
 import { renderMarkdown } from './render.ts';
 import { runCheck } from './runner.ts';
+import { solutionLines } from './solution.ts';
 import type { LessonService } from './types.ts';
 
 const log = logger('lessons');
@@ -70,6 +71,10 @@ function serviceOf(lessons: Lesson[], checks: Map<string, Check>, views: Map<str
     problems: () => lessons.flatMap((l) => l.problems.map(formatProblem)),
     bind: (s) => serviceOf(lessons, checks, views, s),
     check,
+    solution(lessonId, stepIndex) {
+      const step = byId.get(lessonId)?.steps[stepIndex];
+      return step && { lines: solutionLines(step), ...(step.answer !== undefined && { answerCommand: step.answer }) };
+    },
     watch(lessonId, sandbox, passedSteps, onResult): Disposable {
       const lesson = byId.get(lessonId);
       if (!lesson || lesson.problems.length || !sandboxes) return toDisposable(() => {});

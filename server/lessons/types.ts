@@ -1,6 +1,14 @@
 import type { CheckResult, LessonSummary, LessonView, NodeName } from '../common/api.ts';
 import type { Disposable } from '../common/lifecycle.ts';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
+import type { CommandLine } from './model.ts';
+
+/** How a step is solved by its own text: the lines its runnable blocks type, and for a question
+ * step the command (run on node1) whose trimmed output is the answer. */
+export interface StepSolution {
+  lines: CommandLine[];
+  answerCommand?: string;
+}
 
 /** What the HTTP layer needs from the lesson capability. */
 export interface LessonService {
@@ -18,6 +26,8 @@ export interface LessonService {
     passedSteps: () => number[],
     onResult: (step: number, result: CheckResult) => void,
   ): Disposable;
+  /** Step `step` of `lesson`'s own solution; undefined for no such step (or a service without lesson files). */
+  solution?(lesson: string, step: number): StepSolution | undefined;
 }
 
 export type { NodeName, Sandboxes };

@@ -3,7 +3,8 @@
  * line by line, and checks retried while the engines settle.
  */
 import type { CheckResult } from '../common/api.ts';
-import type { CommandLine, Lesson, Step } from '../lessons/model.ts';
+import type { Lesson, Step } from '../lessons/model.ts';
+import { solutionLines } from '../lessons/solution.ts';
 import type { LabSession } from './labSession.ts';
 
 /** Engines settle after a command returns (a container's process starts, a registry begins to
@@ -21,10 +22,7 @@ export function describeResult(r: CheckResult): string {
   return s;
 }
 
-/** The step's runnable blocks as lines, each on its block's node. */
-export function solutionLines(step: Step): CommandLine[] {
-  return step.blocks.flatMap((b) => b.code.split('\n').map((text) => ({ node: b.node, text })));
-}
+export { solutionLines } from '../lessons/solution.ts';
 
 /** The right answer of a question step: its `answer` command's output on node1, trimmed. */
 export async function rightAnswer(session: LabSession, step: Step): Promise<string | undefined> {
