@@ -99,7 +99,9 @@ export class JoinView implements Disposable {
       'aria-describedby': 'join-error',
     });
     input.value = value;
-    const err = h('p', { id: 'join-error', class: 'join-error', role: 'alert' }, error ?? '');
+    // A wrong code is the page's subject (its text); a code that cannot be one is an input error.
+    const wrong = state === 'wrong-code';
+    const err = h('p', { id: 'join-error', class: 'join-error', role: 'alert' }, wrong ? '' : error ?? '');
     const form = h(
       'form',
       { class: 'join-form' },
@@ -117,7 +119,7 @@ export class JoinView implements Disposable {
       }
       location.hash = `#/join/${encodeURIComponent(normalizeCode(input.value))}`;
     });
-    this._render(state, state === 'wrong-code' ? 'Wrong code' : 'Join a workshop', state === 'wrong-code' ? '' : 'Type the code your instructor shows, like ABCD-EFGH.', form, err);
+    this._render(state, wrong ? 'Wrong code' : 'Join a workshop', wrong ? (error ?? '') : 'Type the code your instructor shows, like ABCD-EFGH.', form, err);
     input.focus();
   }
 
