@@ -1,18 +1,21 @@
 /** The page's entry: a session, the event stream, the attendee's workshop banner, and a hash
- * router between the lesson list (#/), a lab (#/lesson/<id>) and joining a workshop
- * (#/join, #/join/<code>). */
+ * router between the lesson list (#/), a lab (#/lesson/<id>), joining a workshop (#/join,
+ * #/join/<code>) and the instructor's console (#/admin, #/admin/w/<id>). */
 import '@xterm/xterm/css/xterm.css';
 import './styles.css';
 import './workshop.css';
 import { routes, type SessionInfo } from '../server/common/api.ts';
 import { api, ServerEvents } from './api.ts';
+import { AdminGate } from './adminGate.ts';
 import { AttendeeWorkshop } from './attendee.ts';
 import { h } from './dom.ts';
 import type { Disposable } from '../server/common/lifecycle.ts';
 import { JoinView } from './joinView.ts';
 import { LabView } from './labView.ts';
 import { LessonList } from './lessonList.ts';
+import { RoomConsole } from './roomConsole.ts';
 import { WorkshopBanner } from './workshopBanner.ts';
+import { WorkshopsScreen } from './workshopsScreen.ts';
 
 const app = document.getElementById('app')!;
 let current: Disposable | undefined;
@@ -42,6 +45,11 @@ function screenFor(hash: string, page: Page): { name: string; view: Screen } {
   let m: RegExpExecArray | null;
   if ((m = /^#\/lesson\/([^/]+)$/.exec(hash))) return { name: 'lab', view: new LabView(param(m[1]!), page.events) };
   if ((m = /^#\/join(?:\/([^/]*))?\/?$/.exec(hash))) return { name: 'join', view: new JoinView(m[1] ? param(m[1]) : undefined, page) };
+  if ((m = /^#\/admin\/w\/([^/]+)$/.exec(hash))) {
+    const id = param(m[1]!);
+    return { name: 'admin', view: new AdminGate((loggedOut) => new RoomConsole(id, loggedOut)) };
+  }
+  if (/^#\/admin\/?$/.test(hash)) return { name: 'admin', view: new AdminGate((loggedOut) => new WorkshopsScreen(loggedOut)) };
   return { name: 'list', view: new LessonList(page.attendee.info) };
 }
 

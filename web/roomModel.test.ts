@@ -159,5 +159,6 @@ describe('the console header', () => {
     expect(stepOptionText({ lesson: 'images', step: 1, title: 'Full names' }, new Map([['images', 'Images']]))).toBe('Images · 2: Full names');
     expect(rowTimeLeft(T0 + 9 * MIN, T0)).toEqual({ text: '9:00 left', warning: '10-min' });
     expect(rowTimeLeft(T0, T0)).toEqual({ text: 'time is up', warning: 'over' });
+    expect(rowTimeLeft(T0 + 9 * MIN, T0, true)).toEqual({ text: 'ended', warning: 'over' });
   });
 });

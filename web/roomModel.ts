@@ -129,8 +129,9 @@ function badges(a: RoomAttendee, now: number): Badge[] {
   return out;
 }
 
-/** An attendee's time left, and how close the end is, at `now`. */
-export function rowTimeLeft(endsAt: number, now: number): { text: string; warning: TimeWarning } {
+/** An attendee's time left, and how close the end is, at `now`; once the workshop ended, that. */
+export function rowTimeLeft(endsAt: number, now: number, ended = false): { text: string; warning: TimeWarning } {
+  if (ended) return { text: 'ended', warning: 'over' };
   const left = endsAt - now;
   return { text: timeLeftText(left), warning: timeWarning(left) };
 }

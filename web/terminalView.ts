@@ -12,16 +12,19 @@ import { DisposableStore, toDisposable, type Disposable } from '../server/common
 import { TerminalLink, type LinkState } from './terminalLink.ts';
 import { screenText } from '../server/common/screenText.ts';
 
+export const TERMINAL_FONT = 'ui-monospace, "DejaVu Sans Mono", "Cascadia Mono", Menlo, Consolas, monospace';
+
 /** Lines the browser keeps; the server's snapshot restores the last 1000 after a reload. */
 const SCROLLBACK_LINES = 5000;
 
-const LIGHT: ITheme = {
+/** The terminals' colours, light and dark (the shadow view uses them too). */
+export const LIGHT: ITheme = {
   background: '#fbfbfa',
   foreground: '#1d2329',
   cursor: '#1d2329',
   selectionBackground: '#b6d4fe',
 };
-const DARK: ITheme = {
+export const DARK: ITheme = {
   background: '#12161b',
   foreground: '#d9dee4',
   cursor: '#d9dee4',
@@ -62,7 +65,7 @@ export class TerminalView implements Disposable {
     const dark = window.matchMedia('(prefers-color-scheme: dark)');
     this.term = new Terminal({
       cursorBlink: true,
-      fontFamily: 'ui-monospace, "DejaVu Sans Mono", "Cascadia Mono", Menlo, Consolas, monospace',
+      fontFamily: TERMINAL_FONT,
       fontSize: 14,
       scrollback: SCROLLBACK_LINES,
       theme: dark.matches ? DARK : LIGHT,
