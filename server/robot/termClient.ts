@@ -20,7 +20,8 @@ import { WebSocket } from 'ws';
 import type { NodeName } from '../common/api.ts';
 import { frames } from '../common/frames.ts';
 import { Emitter, type Disposable } from '../common/lifecycle.ts';
-import { screenText } from '../common/screenText.ts';
+import { atPrompt } from '../common/prompt.ts';
+import { cursorLineText, screenText } from '../common/screenText.ts';
 import { TerminalReceiver } from '../common/terminalReceiver.ts';
 import type { LabClient } from './labClient.ts';
 import { WebSocketTransport, type TermTransport } from './termTransport.ts';
@@ -29,15 +30,9 @@ export type { TermTransport } from './termTransport.ts';
 
 const { Terminal } = headless;
 
-/**
- * A prompt at the cursor: bash's `root@node1:~# ` or `$ `, a continuation `> `, or a shell in a
- * container (`/ # `). Matched against the text left of the cursor only, so what a learner has
- * typed after a prompt does not count as one.
- */
-export const PROMPT_AT_CURSOR = /[#$>] $/;
-/** The shell has printed the prompt when output stopped for this long (ms) with the cursor after
- * one. Long enough to cover the gap between bash's prompt and a late line from a background job. */
-export const PROMPT_QUIET_MS = 150;
+/** The prompt rule lives in server/common/prompt.ts, shared with the server's typist; its
+ * constants are re-exported here for the clients that read them from this module. */
+export { PROMPT_AT_CURSOR, PROMPT_QUIET_MS } from '../common/prompt.ts';
 /** How long one typed line may run (ms): a `docker pull` of nginx from the local mirror takes ~5 s
  * here; a slow machine gets 24×. */
 export const LINE_TIMEOUT_MS = 120_000;
@@ -247,17 +242,21 @@ export class TermClient implements Disposable {
 
   /** The text left of the cursor on its line (after a prompt: the prompt, e.g. `root@node1:~# `). */
   cursorLine(): string {
-    const b = this._term.buffer.active;
-    return b.getLine(b.baseY + b.cursorY)?.translateToString(false, 0, b.cursorX) ?? '';
+    return cursorLineText(this._term.buffer.active);
   }
 
   /**
-   * The one prompt rule: the text left of the cursor ends like a prompt (PROMPT_AT_CURSOR), the
-   * screen has parsed everything received, and output has been quiet for PROMPT_QUIET_MS (a
-   * prompt is the last thing a shell prints before it waits for input).
+   * The one prompt rule (server/common/prompt.ts) on this screen: the text left of the cursor
+   * ends like a prompt (PROMPT_AT_CURSOR), the screen has parsed everything received, and output
+   * has been quiet for PROMPT_QUIET_MS (a prompt is the last thing a shell prints before it waits
+   * for input).
    */
   atPrompt(): boolean {
-    return this._pendingWrites === 0 && performance.now() - this._lastOutput >= PROMPT_QUIET_MS && PROMPT_AT_CURSOR.test(this.cursorLine());
+    return atPrompt({
+      parsed: this._pendingWrites === 0,
+      quietForMs: performance.now() - this._lastOutput,
+      cursorLine: () => this.cursorLine(),
+    });
   }
 
   /**
