@@ -6,7 +6,7 @@ import headless from '@xterm/headless';
 import serializePkg from '@xterm/addon-serialize';
 import type { Disposable } from '../common/lifecycle.ts';
 import { MAX_FRAME_BYTES } from '../common/frames.ts';
-import { screenText } from '../common/screenText.ts';
+import { cursorLineText, screenText } from '../common/screenText.ts';
 
 const { Terminal } = headless;
 const { SerializeAddon } = serializePkg;
@@ -79,7 +79,15 @@ export class ScreenMirror implements Disposable {
 
   /** The visible screen as plain text lines (for tests and logs). */
   text(): string {
+    if (this._disposed) return '';
     return screenText(this._term.buffer.active, this._term.rows);
+  }
+
+  /** The text left of the cursor on its row, as far as the parser has got (the prompt rule reads
+   * it, server/common/prompt.ts). */
+  cursorLine(): string {
+    if (this._disposed) return '';
+    return cursorLineText(this._term.buffer.active);
   }
 
   dispose(): void {

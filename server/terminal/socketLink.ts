@@ -1,11 +1,11 @@
 /**
- * Binds one `ws` WebSocket to one TerminalSession: decodes frames, enforces the wire's limits,
- * and closes the socket with CloseCode.BadFrame and a reason on anything malformed. Never throws
- * into the server.
+ * Binds one `ws` WebSocket to one TerminalSession, as its attached socket (linkSocket) or as a
+ * read-only viewer (watchSocket): decodes frames, enforces the wire's limits, and closes the
+ * socket with CloseCode.BadFrame and a reason on anything malformed. Never throws into the server.
  */
 import type { WebSocket, RawData } from 'ws';
 import { CloseCode } from '../common/api.ts';
-import { decode, isFrameError } from '../common/frames.ts';
+import { decode, isFrameError, type Frame } from '../common/frames.ts';
 import { toDisposable, type Disposable } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import { closeReason, type TerminalSession, type TerminalSocket } from './terminalSession.ts';
@@ -24,7 +24,8 @@ function toBytes(data: RawData): Uint8Array {
   return data;
 }
 
-export function linkSocket(ws: WebSocket, session: TerminalSession, opts: { log: Logger; onInput?: () => void }): Disposable {
+/** `ws` as a TerminalSocket, closing in one vocabulary (CloseCode) whoever closes it. */
+function adaptSocket(ws: WebSocket): TerminalSocket {
   // HACK: when a message breaks the protocol or exceeds maxPayload, ws closes the socket itself
   // (receiverOnError → websocket.close(1009)) before we hear of it. Wrapping this instance's
   // close maps those codes to CloseCode.BadFrame with a reason, so clients see one vocabulary.
@@ -35,7 +36,7 @@ export function linkSocket(ws: WebSocket, session: TerminalSession, opts: { log:
     return close(code, reason);
   }) as typeof ws.close;
 
-  const socket: TerminalSocket = {
+  return {
     send(frame) {
       if (ws.readyState === ws.OPEN) ws.send(frame, { binary: true });
     },
@@ -46,16 +47,31 @@ export function linkSocket(ws: WebSocket, session: TerminalSession, opts: { log:
       return ws.bufferedAmount;
     },
   };
+}
 
+/** Decodes one message into a client → server frame, or closes `socket` with BadFrame. */
+function readFrame(data: RawData, isBinary: boolean, socket: TerminalSocket, log: Logger): ClientFrame | undefined {
   const bad = (reason: string) => {
-    opts.log.warn('closing terminal socket on a bad frame', { reason });
+    log.warn('closing terminal socket on a bad frame', { reason });
     socket.close(CloseCode.BadFrame, reason);
+    return undefined;
   };
+  if (!isBinary) return bad('text frames are not accepted; send binary frames (server/common/frames.ts)');
+  const frame = decode(toBytes(data));
+  if (isFrameError(frame)) return bad(frame.error);
+  if (frame.type === 'input' || frame.type === 'resize' || frame.type === 'ack') return frame;
+  return bad(`${frame.type} frames only go from the server to the client`);
+}
+
+type ClientFrame = Extract<Frame, { type: 'input' | 'resize' | 'ack' }>;
+
+/** Attaches `ws` to `session` as its one socket: input, resize and acks go to the shell. */
+export function linkSocket(ws: WebSocket, session: TerminalSession, opts: { log: Logger; onInput?: () => void }): Disposable {
+  const socket = adaptSocket(ws);
 
   const onMessage = (data: RawData, isBinary: boolean) => {
-    if (!isBinary) return bad('text frames are not accepted; send binary frames (server/common/frames.ts)');
-    const frame = decode(toBytes(data));
-    if (isFrameError(frame)) return bad(frame.error);
+    const frame = readFrame(data, isBinary, socket, opts.log);
+    if (!frame) return;
     switch (frame.type) {
       case 'input':
         opts.onInput?.();
@@ -64,8 +80,6 @@ export function linkSocket(ws: WebSocket, session: TerminalSession, opts: { log:
         return session.resize(frame.cols, frame.rows);
       case 'ack':
         return session.ack(frame.bytes);
-      default:
-        return bad(`${frame.type} frames only go from the server to the client`);
     }
   };
   const onClose = () => session.detach(socket);
@@ -83,6 +97,36 @@ export function linkSocket(ws: WebSocket, session: TerminalSession, opts: { log:
     ws.off('close', onClose);
     ws.off('error', onError);
     session.detach(socket);
+    socket.close(CloseCode.Gone, 'the terminal server is shutting down');
+  });
+}
+
+/**
+ * Adds `ws` to `session` as a read-only viewer (TerminalSession.watch): it gets the screen and the
+ * output; what it sends is read and dropped (input and resize never reach the shell, acks steer
+ * nothing), and a malformed message closes it with BadFrame like any terminal socket.
+ */
+export function watchSocket(ws: WebSocket, session: TerminalSession, opts: { log: Logger }): Disposable {
+  const socket = adaptSocket(ws);
+  const onMessage = (data: RawData, isBinary: boolean) => {
+    // Read for its validity only: a viewer has no input route.
+    readFrame(data, isBinary, socket, opts.log);
+  };
+  const onError = (err: Error) => {
+    opts.log.warn('terminal viewer socket error', { error: err.message });
+  };
+  ws.on('message', onMessage);
+  ws.on('error', onError);
+  const watching = session.watch(socket);
+  const onClose = () => void watching.dispose();
+  ws.on('close', onClose);
+  // Closed before we listened (a client that left at once): no close event will come.
+  if (ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED) void watching.dispose();
+  return toDisposable(() => {
+    ws.off('message', onMessage);
+    ws.off('close', onClose);
+    ws.off('error', onError);
+    void watching.dispose();
     socket.close(CloseCode.Gone, 'the terminal server is shutting down');
   });
 }

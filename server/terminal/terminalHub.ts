@@ -1,7 +1,7 @@
 /**
- * All terminal sessions of this server, one per (sandbox, node). Attaching a socket finds or
- * starts the node's shell; a sandbox that is destroyed ends its shells and closes their sockets
- * with CloseCode.Gone.
+ * All terminal sessions of this server, one per (sandbox, node). Attaching a socket, shadowing
+ * one (a read-only viewer) or typing lines into one finds or starts the node's shell; a sandbox
+ * that is destroyed ends its shells and closes their sockets and viewers with CloseCode.Gone.
  */
 import type { WebSocket } from 'ws';
 import { CloseCode, type NodeName } from '../common/api.ts';
@@ -9,8 +9,9 @@ import { DisposableStore, type Disposable } from '../common/lifecycle.ts';
 import { logger, type Logger } from '../core/log.ts';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
 import { dockerNodeShell, type NodeShell } from './nodeShell.ts';
-import { linkSocket } from './socketLink.ts';
+import { linkSocket, watchSocket } from './socketLink.ts';
 import { TerminalSession, type TerminalStats } from './terminalSession.ts';
+import { typeLines, type TypeLinesOptions } from './typist.ts';
 
 /** A shell without a socket lives this long, so a reload (or a short network loss) reconnects
  * to the same shell; VS Code keeps detached terminals for 60 s too. */
@@ -37,6 +38,8 @@ export class TerminalHub implements Disposable {
   private readonly _sessions = new Map<string, TerminalSession>();
   private readonly _links = new Set<Disposable>();
   private readonly _lastTouch = new Map<string, number>();
+  /** Per sandbox: Date.now() of the last input frame from an attached socket. */
+  private readonly _lastInput = new Map<string, number>();
   private readonly _sandboxes: Sandboxes;
   private readonly _shell: NodeShell;
   private readonly _log: Logger;
@@ -61,20 +64,63 @@ export class TerminalHub implements Disposable {
       ws.close(CloseCode.Gone, 'the terminal server is shutting down');
       return;
     }
-    const key = `${sandbox.id}/${node}`;
-    let session = this._sessions.get(key);
-    if (!session || session.isEnded) {
-      session = new TerminalSession({ sandbox, node, shell: this._shell, graceMs: this.graceMs, log: this._log });
-      const created = session;
-      this._sessions.set(key, created);
-      created.onEnded(() => {
-        if (this._sessions.get(key) === created) this._sessions.delete(key);
-      });
-    }
-    const link = linkSocket(ws, session, { log: this._log, onInput: () => this._touch(sandbox.id) });
+    const session = this._sessionFor(sandbox, node);
+    const onInput = () => {
+      this._lastInput.set(sandbox.id, Date.now());
+      this._touch(sandbox.id);
+    };
+    const link = linkSocket(ws, session, { log: this._log, onInput });
     this._links.add(link);
     ws.once('close', () => this._links.delete(link));
     this._touch(sandbox.id);
+  }
+
+  /**
+   * Adds `ws` as a read-only viewer of the shell on `node` of `sandbox` (an instructor's shadow),
+   * starting the shell if needed: it gets the screen and the output as the attached socket does;
+   * what it sends is dropped. It never replaces nor holds back the attached socket, does not count
+   * as attached (the grace period runs as without it), and does not mark the sandbox active. The
+   * caller has already checked that the viewer may watch this sandbox.
+   */
+  shadow(ws: WebSocket, sandbox: SandboxInfo, node: NodeName): void {
+    if (this._store.isDisposed) {
+      ws.close(CloseCode.Gone, 'the terminal server is shutting down');
+      return;
+    }
+    const link = watchSocket(ws, this._sessionFor(sandbox, node), { log: this._log });
+    this._links.add(link);
+    ws.once('close', () => this._links.delete(link));
+  }
+
+  /**
+   * Types `lines` into the shell on `node` of `sandbox` (starting it if needed) as if the learner
+   * typed them: waits for a prompt, then types each line and Enter and waits for the next prompt
+   * (the robot's rule, server/common/prompt.ts). The learner and any viewer see them typed; the
+   * learner is not locked out meanwhile. Keeps the shell alive while typing.
+   * @throws TypeError when a line holds a line break.
+   * @throws TypeLinesError naming the line and node on a timeout (`opts.timeoutMs` for the first
+   *   prompt and then per line, default TYPE_LINE_TIMEOUT_MS), or when the shell ends first.
+   * @throws Error when the terminal server is shutting down; the signal's reason when it aborts.
+   */
+  async typeLines(sandbox: SandboxInfo, node: NodeName, lines: string[], opts: TypeLinesOptions = {}): Promise<void> {
+    if (this._store.isDisposed) throw new Error('the terminal server is shutting down');
+    if (lines.length === 0) return;
+    const session = this._sessionFor(sandbox, node);
+    this._touch(sandbox.id);
+    await typeLines(session, lines, opts);
+  }
+
+  /** When (Date.now() ms) a learner last sent an input frame to any node of the sandbox, exact;
+   * undefined when never since the server started (or since its shells were ended). Input typed
+   * by typeLines does not count. */
+  lastInputAt(sandboxId: string): number | undefined {
+    return this._lastInput.get(sandboxId);
+  }
+
+  /** Whether a learner's socket is attached to a node of the sandbox (viewers do not count). */
+  attached(sandboxId: string): boolean {
+    for (const s of this._sessions.values()) if (s.sandbox.id === sandboxId && !s.isEnded && s.isAttached) return true;
+    return false;
   }
 
   /** Live numbers of every session (flow control, attachment), for tests and benchmarks. */
@@ -94,6 +140,7 @@ export class TerminalHub implements Disposable {
       .filter((s) => s.sandbox.id === id)
       .map((s) => s.end({ code, reason, inNode: code !== CloseCode.Gone }));
     this._lastTouch.delete(id);
+    this._lastInput.delete(id);
     await Promise.all(ending);
   }
 
@@ -107,6 +154,19 @@ export class TerminalHub implements Disposable {
     );
     await Promise.race([Promise.all(all), new Promise((r) => setTimeout(r, SHUTDOWN_END_TIMEOUT_MS))]);
     this._sessions.clear();
+  }
+
+  /** The node's running session, or a new one. */
+  private _sessionFor(sandbox: SandboxInfo, node: NodeName): TerminalSession {
+    const key = `${sandbox.id}/${node}`;
+    const existing = this._sessions.get(key);
+    if (existing && !existing.isEnded) return existing;
+    const created = new TerminalSession({ sandbox, node, shell: this._shell, graceMs: this.graceMs, log: this._log });
+    this._sessions.set(key, created);
+    created.onEnded(() => {
+      if (this._sessions.get(key) === created) this._sessions.delete(key);
+    });
+    return created;
   }
 
   private _touch(id: string): void {

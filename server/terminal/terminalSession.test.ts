@@ -5,7 +5,7 @@ import { AckCounter, HIGH_WATERMARK_BYTES } from '../common/flowControl.ts';
 import { logger } from '../core/log.ts';
 import type { SandboxInfo } from '../sandbox/types.ts';
 import { localNodeShell, markedHostPids } from './nodeShell.ts';
-import { TerminalSession, type TerminalSocket } from './terminalSession.ts';
+import { TerminalSession, VIEWER_MAX_BUFFERED_BYTES, VIEWER_TOO_SLOW_CODE, type TerminalSocket } from './terminalSession.ts';
 
 const sandbox = { id: 'unit', owner: 'learner', nodes: {} } as unknown as SandboxInfo;
 const log = logger('test');
@@ -36,6 +36,32 @@ class FakeSocket implements TerminalSocket {
     this.closed ??= { code, reason };
   }
 }
+
+/** A viewer's socket: records what it gets, never acks; `stalled` makes its send queue grow by
+ * every frame and never drain (a viewer on a link that has stopped). */
+class ViewerSocket implements TerminalSocket {
+  received: Frame[] = [];
+  text = '';
+  closed: { code: number; reason: string } | undefined;
+  bufferedAmount = 0;
+  stalled = false;
+  send(b: Uint8Array) {
+    if (this.closed) throw new Error('send after close');
+    const f = decode(b);
+    if (isFrameError(f)) throw new Error(f.error);
+    this.received.push(f);
+    if (f.type === 'output' || f.type === 'snapshot') this.text += new TextDecoder().decode(f.data);
+    if (this.stalled) this.bufferedAmount += b.length;
+  }
+  close(code: number, reason: string) {
+    this.closed ??= { code, reason };
+  }
+  snapshots() {
+    return this.received.filter((f): f is Extract<Frame, { type: 'snapshot' }> => f.type === 'snapshot');
+  }
+}
+
+const plain = (s: string) => s.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
 
 async function until(what: string, fn: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -145,5 +171,123 @@ describe('TerminalSession (local bash)', { timeout: 30_000 }, () => {
     await until('close', () => sock.closed !== undefined);
     expect(sock.received.at(-1)).toEqual({ type: 'exit', code: 3 });
     expect(sock.closed?.code).toBe(CloseCode.Ended);
+  });
+});
+
+describe('TerminalSession viewers (local bash)', { timeout: 30_000 }, () => {
+  it('gives a viewer a snapshot, then the live output, without a learner attached', async () => {
+    const s = open();
+    s.input(new TextEncoder().encode('echo before-$((6*7))\r'));
+    await until('output in the mirror', () => s.screenText().includes('before-42'));
+    const v = new ViewerSocket();
+    s.watch(v);
+    await until('snapshot', () => v.received.length > 0);
+    expect(v.received[0]!.type).toBe('snapshot');
+    expect(plain(v.text)).toContain('before-42');
+    s.input(new TextEncoder().encode('echo after-$((6*7))\r'));
+    await until('live output', () => v.received.some((f) => f.type === 'output' && new TextDecoder().decode(f.data).includes('after-42')));
+    expect(s.stats).toMatchObject({ attached: false, viewers: 1 });
+    expect(s.isAttached).toBe(false);
+  });
+
+  it('leaves the learner attached, unreplaced, and the viewer watching, whoever comes first', async () => {
+    const s = open();
+    const viewer = new ViewerSocket();
+    s.watch(viewer);
+    const learner = new FakeSocket(() => s);
+    s.attach(learner);
+    await until('learner snapshot', () => learner.received.some((f) => f.type === 'snapshot'));
+    const late = new ViewerSocket();
+    s.watch(late);
+    s.input(new TextEncoder().encode('echo both-$((6*7))\r'));
+    await until('output everywhere', () => [learner, viewer, late].every((x) => x.text.includes('both-42')));
+    expect(learner.closed).toBeUndefined();
+    expect(viewer.closed).toBeUndefined();
+    expect(late.closed).toBeUndefined();
+    expect(s.stats).toMatchObject({ attached: true, viewers: 2 });
+    // A viewer has no acks: the learner's acks alone drain the window.
+    expect(s.stats.unacked).toBeLessThan(HIGH_WATERMARK_BYTES);
+  });
+
+  it('closes a viewer that falls behind and keeps streaming to the learner', async () => {
+    const s = open();
+    const learner = new FakeSocket(() => s);
+    s.attach(learner);
+    const v = new ViewerSocket();
+    v.stalled = true;
+    s.watch(v);
+    await until('prompt', () => /root@node1:~# $/.test(s.screenText().split('\n')[0] ?? ''));
+    s.input(new TextEncoder().encode('yes\r'));
+    await until('viewer closed', () => v.closed !== undefined);
+    expect(v.closed).toEqual({ code: VIEWER_TOO_SLOW_CODE, reason: expect.stringContaining('behind') });
+    const atClose = s.stats.bytesOut;
+    // The learner's stream goes on well past the viewer's bound: the viewer never held it back.
+    await until('learner streams on', () => s.stats.bytesOut > atClose + 4 * VIEWER_MAX_BUFFERED_BYTES);
+    expect(v.bufferedAmount).toBeLessThanOrEqual(VIEWER_MAX_BUFFERED_BYTES + HIGH_WATERMARK_BYTES + 16);
+    expect(s.stats.viewers).toBe(0);
+    expect(learner.closed).toBeUndefined();
+  });
+
+  it('follows the learner\'s size with a snapshot taken at it', async () => {
+    const s = open();
+    const v = new ViewerSocket();
+    s.watch(v);
+    await until('first snapshot', () => v.snapshots().length === 1);
+    s.resize(100, 30);
+    await until('second snapshot', () => v.snapshots().length === 2);
+    expect(v.snapshots()[1]).toMatchObject({ cols: 100, rows: 30 });
+  });
+
+  it('does not keep the shell alive, and closes viewers like the learner when it ends', async () => {
+    const s = open(300);
+    const v = new ViewerSocket();
+    s.watch(v);
+    let ended = false;
+    s.onEnded(() => (ended = true));
+    await until('grace period ends the shell', () => ended, 8_000);
+    expect(v.closed).toEqual({ code: CloseCode.Ended, reason: 'no terminal attached for the grace period' });
+
+    const t = open();
+    const learner = new FakeSocket(() => t);
+    const w = new ViewerSocket();
+    t.attach(learner);
+    t.watch(w);
+    await t.end({ code: CloseCode.Gone, reason: 'the sandbox was removed (expired)', inNode: true });
+    expect(w.closed).toEqual(learner.closed);
+    expect(w.closed?.code).toBe(CloseCode.Gone);
+
+    const late = new ViewerSocket();
+    t.watch(late);
+    expect(late.closed?.code).toBe(CloseCode.Ended);
+  });
+
+  it('sends a viewer the exit code when the shell exits', async () => {
+    const s = open();
+    const v = new ViewerSocket();
+    s.watch(v);
+    s.input(new TextEncoder().encode('exit 5\r'));
+    await until('close', () => v.closed !== undefined);
+    expect(v.received.at(-1)).toEqual({ type: 'exit', code: 5 });
+    expect(v.closed).toEqual({ code: CloseCode.Ended, reason: 'the shell ended with exit code 5' });
+  });
+
+  it('restarts a viewer from the snapshot the learner gets after a Ctrl-C skip', async () => {
+    const s = open();
+    const learner = new FakeSocket(() => s);
+    s.attach(learner);
+    const v = new ViewerSocket();
+    s.watch(v);
+    await until('prompt', () => /root@node1:~# $/.test(s.screenText().split('\n')[0] ?? ''));
+    s.input(new TextEncoder().encode('yes\r'));
+    await until('flood', () => s.stats.bytesOut > 2 * HIGH_WATERMARK_BYTES);
+    learner.autoAck = false;
+    await until('window full', () => s.stats.ptyPaused);
+    const before = v.snapshots().length;
+    s.input(new TextEncoder().encode('\x03'));
+    learner.autoAck = true;
+    s.ack(s.stats.unacked);
+    await until('viewer snapshot after Ctrl-C', () => v.snapshots().length > before);
+    expect(s.stats.skips).toBe(1);
+    expect(plain(new TextDecoder().decode(v.snapshots().at(-1)!.data))).toMatch(/\^C\s*(\r?\n)*root@node1:~# $/);
   });
 });

@@ -4,9 +4,13 @@
  * for a grace period so a reload reconnects to the same shell; then it is really ended, inside
  * the node (by its marker), not just on the host.
  *
- * Longer than most modules because attach/snapshot, flow control and the Ctrl-C skip share one
- * state (socket, queue, pause); the parts that stand alone live beside it: screenMirror.ts,
- * outputQueue.ts, floodMeter.ts, nodeShell.ts.
+ * Beside the attached socket, any number of read-only viewers (an instructor's shadow, watch()):
+ * each gets a snapshot, then the same output, but never input, never a say in flow control, and
+ * never a hold on the shell's life; one that falls VIEWER_MAX_BUFFERED_BYTES behind is closed.
+ *
+ * Longer than most modules because attach/snapshot, viewers, flow control and the Ctrl-C skip
+ * share one state (socket, queue, pause); the parts that stand alone live beside it:
+ * screenMirror.ts, outputQueue.ts, floodMeter.ts, nodeShell.ts, typist.ts.
  */
 import crypto from 'node:crypto';
 import * as pty from 'node-pty';
@@ -14,6 +18,7 @@ import type { NodeName } from '../common/api.ts';
 import { CloseCode } from '../common/api.ts';
 import { frames } from '../common/frames.ts';
 import { FlowController, HIGH_WATERMARK_BYTES, LOW_WATERMARK_BYTES } from '../common/flowControl.ts';
+import { atPrompt } from '../common/prompt.ts';
 import { DisposableStore, Emitter, toDisposable, type Disposable } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import type { SandboxInfo } from '../sandbox/types.ts';
@@ -44,6 +49,20 @@ const CTRL_C = 0x03;
 const DEFAULT_COLS = 80;
 const DEFAULT_ROWS = 24;
 
+/** A viewer whose socket has queued more than this (bytes not yet handed to the kernel) is
+ * closed: it cannot keep up, and viewers never hold the shell back. With a learner attached the
+ * shell runs at the learner's pace (at most HIGH_WATERMARK_BYTES in flight), so a viewer on a link
+ * as fast as the learner's stays far below 1 MiB; with nobody attached a flood runs at the
+ * mirror's pace, and a viewer that cannot follow it is closed. */
+export const VIEWER_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/** Close code for a viewer that fell behind: WebSocket's 1013 "try again later"; reconnecting
+ * gets a fresh snapshot. */
+export const VIEWER_TOO_SLOW_CODE = 1013;
+
+/** Output frames for viewers are at most this large (the learner's are bounded by its window). */
+const VIEWER_CHUNK_BYTES = HIGH_WATERMARK_BYTES;
+
 /** WebSocket close reasons are limited to 123 bytes by RFC 6455. */
 const MAX_CLOSE_REASON_BYTES = 123;
 
@@ -69,6 +88,8 @@ export interface TerminalStats {
   node: NodeName;
   marker: string;
   attached: boolean;
+  /** Read-only viewers watching (watch()). */
+  viewers: number;
   /** Output bytes sent and not yet acknowledged by the client. */
   unacked: number;
   /** The largest `unacked` ever reached; flow control keeps it <= HIGH_WATERMARK_BYTES. */
@@ -96,6 +117,16 @@ export interface EndOptions {
   inNode: boolean;
 }
 
+/** A read-only viewer: its own queue of output since its snapshot. */
+interface Viewer {
+  readonly socket: TerminalSocket;
+  readonly queue: OutputQueue;
+  /** Counts snapshots asked for; only the latest one's callback sends. */
+  snapshots: number;
+  /** Waiting for its snapshot: output is queued, not sent. */
+  waiting: boolean;
+}
+
 export function closeReason(s: string): string {
   let r = s;
   while (Buffer.byteLength(r) > MAX_CLOSE_REASON_BYTES) r = r.slice(0, -1);
@@ -120,6 +151,10 @@ export class TerminalSession implements Disposable {
   private readonly _flow = new FlowController();
   private _socket: TerminalSocket | undefined;
   private _attaching = false;
+  private readonly _viewers = new Set<Viewer>();
+  private _holds = 0;
+  private _lastOutputAt = performance.now();
+  private _lineFeeds = 0;
   private readonly _queue = new OutputQueue();
   private _batch: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined;
   private _lastFlush = 0;
@@ -173,6 +208,7 @@ export class TerminalSession implements Disposable {
       node: this.node,
       marker: this.marker,
       attached: this._socket !== undefined,
+      viewers: this._viewers.size,
       unacked: this._flow.unacked,
       maxUnacked: this._flow.maxUnacked,
       pendingBytes: this._queue.bytes,
@@ -185,9 +221,75 @@ export class TerminalSession implements Disposable {
     };
   }
 
+  /** A socket (the learner's) is attached; viewers do not count. */
+  get isAttached(): boolean {
+    return this._socket !== undefined;
+  }
+
   /** The mirror's visible screen as text (tests, logs). */
   screenText(): string {
     return this._mirror.text();
+  }
+
+  /** The text left of the cursor on the mirror's screen, as far as it has parsed. */
+  cursorLine(): string {
+    return this._mirror.cursorLine();
+  }
+
+  /** When the shell last wrote output (performance.now() ms; the session's start before that). */
+  get lastOutputAt(): number {
+    return this._lastOutputAt;
+  }
+
+  /** Line feeds the shell has written so far: a typed line's Enter echoes one. */
+  get lineFeeds(): number {
+    return this._lineFeeds;
+  }
+
+  /** The one prompt rule (server/common/prompt.ts) on the mirror: it has parsed everything, the
+   * shell has been quiet for PROMPT_QUIET_MS, and the text left of the cursor ends like a prompt. */
+  atPrompt(): boolean {
+    return atPrompt({
+      parsed: this._mirror.backlog === 0,
+      quietForMs: performance.now() - this._lastOutputAt,
+      cursorLine: () => this._mirror.cursorLine(),
+    });
+  }
+
+  /**
+   * Keeps the shell alive past its grace period until the returned handle is disposed (the
+   * server typing lines into a shell nobody is attached to); then, with no socket attached, the
+   * grace period starts over.
+   */
+  keepAlive(): Disposable {
+    this._holds++;
+    clearTimeout(this._grace);
+    this._grace = undefined;
+    return toDisposable(() => {
+      this._holds--;
+      if (this._holds === 0 && !this._socket && !this.isEnded) this._startGrace();
+    });
+  }
+
+  /**
+   * Adds a read-only viewer: it gets a snapshot of the screen (as a reconnecting socket does),
+   * then every byte of output, in output frames. It is never the attached socket, and has no say
+   * in flow control or the grace period. One whose bufferedAmount passes
+   * VIEWER_MAX_BUFFERED_BYTES is closed with VIEWER_TOO_SLOW_CODE. When the shell ends, viewers
+   * are closed like the attached socket. Disposing the handle stops watching (the socket is left
+   * open; its owner closes it).
+   */
+  watch(socket: TerminalSocket): Disposable {
+    if (this.isEnded) {
+      socket.close(CloseCode.Ended, 'the shell has ended; reconnect for a new one');
+      return toDisposable(() => {});
+    }
+    const viewer: Viewer = { socket, queue: new OutputQueue(), snapshots: 0, waiting: true };
+    this._viewers.add(viewer);
+    this._snapshotViewer(viewer);
+    return toDisposable(() => {
+      this._viewers.delete(viewer);
+    });
   }
 
   /** Attaches a socket: it gets a snapshot of the screen, then live output. A socket already
@@ -203,7 +305,7 @@ export class TerminalSession implements Disposable {
     this._socket = socket;
     if (old) old.close(CloseCode.Replaced, 'this terminal was opened in another window');
     this._flow.reset();
-    this._skipping = false;
+    this._stopSkipping();
     this._sendSnapshot(socket);
     this._updatePause();
   }
@@ -222,6 +324,46 @@ export class TerminalSession implements Disposable {
     });
   }
 
+  /** A viewer's screen restarts from the mirror's, as in _sendSnapshot, on its own queue. */
+  private _snapshotViewer(viewer: Viewer): void {
+    viewer.queue.clear();
+    viewer.waiting = true;
+    const n = ++viewer.snapshots;
+    this._mirror.whenParsed(() => {
+      if (!this._viewers.has(viewer) || viewer.snapshots !== n || this.isEnded) return;
+      viewer.waiting = false;
+      this._sendToViewer(viewer, frames.snapshot(this._mirror.cols, this._mirror.rows, this._mirror.snapshot()));
+      this._flushViewer(viewer);
+    });
+  }
+
+  /** Sends one frame to a viewer; closes it, and forgets it, once it has fallen too far behind. */
+  private _sendToViewer(viewer: Viewer, frame: Uint8Array): boolean {
+    if (!this._viewers.has(viewer)) return false;
+    viewer.socket.send(frame);
+    if (viewer.socket.bufferedAmount <= VIEWER_MAX_BUFFERED_BYTES) return true;
+    this._viewers.delete(viewer);
+    this._log.info('closing a terminal viewer that fell behind', { bufferedAmount: viewer.socket.bufferedAmount });
+    viewer.socket.close(VIEWER_TOO_SLOW_CODE, closeReason('this viewer fell more than 1 MiB behind the terminal; reconnect for a fresh screen'));
+    return false;
+  }
+
+  private _flushViewer(viewer: Viewer): void {
+    if (viewer.waiting) return;
+    while (viewer.queue.bytes > 0) {
+      if (!this._sendToViewer(viewer, frames.output(viewer.queue.take(VIEWER_CHUNK_BYTES)))) return;
+    }
+  }
+
+  /** Ends a Ctrl-C skip early (a socket came or went): viewers missed the skipped output, so
+   * their screens restart from the mirror's. */
+  private _stopSkipping(): void {
+    if (!this._skipping) return;
+    this._skipping = false;
+    clearTimeout(this._skipTimer);
+    for (const v of this._viewers) this._snapshotViewer(v);
+  }
+
   /**
    * Ctrl-C while output floods: the shell's pipeline (docker exec's buffers hold ~2 MB) would
    * keep scrolling for a second or more at the client's pace. Instead the rest is only fed to
@@ -235,6 +377,8 @@ export class TerminalSession implements Disposable {
     this._skipStarted = performance.now();
     this._lastData = this._skipStarted;
     this._queue.clear();
+    // Viewers skip with the learner: they get the same snapshot at the end.
+    for (const v of this._viewers) v.queue.clear();
     this._armSkipTimer(SKIP_QUIET_MS);
     this._updatePause();
   }
@@ -255,6 +399,7 @@ export class TerminalSession implements Disposable {
       if (quietFor < SKIP_QUIET_MS && now - this._skipStarted < SKIP_MAX_MS) return this._armSkipTimer(SKIP_QUIET_MS - quietFor);
       this._skipping = false;
       if (this._socket) this._sendSnapshot(this._socket);
+      for (const v of this._viewers) this._snapshotViewer(v);
     }, ms);
   }
 
@@ -263,11 +408,11 @@ export class TerminalSession implements Disposable {
     if (this._socket !== socket) return;
     this._socket = undefined;
     this._attaching = false;
-    this._skipping = false;
+    this._stopSkipping();
     this._flow.reset();
     this._queue.clear();
     this._updatePause();
-    if (!this.isEnded) this._startGrace();
+    if (!this.isEnded && this._holds === 0) this._startGrace();
   }
 
   input(data: Uint8Array): void {
@@ -286,6 +431,8 @@ export class TerminalSession implements Disposable {
       if (!/closed|exited|EBADF|ioctl/i.test(String(err))) throw err;
     }
     this._mirror.resize(cols, rows);
+    // Viewers learn the new size the one way the wire has: a snapshot taken at it.
+    for (const v of this._viewers) this._snapshotViewer(v);
   }
 
   ack(bytes: number): void {
@@ -305,6 +452,7 @@ export class TerminalSession implements Disposable {
       const socket = this._socket;
       this._socket = undefined;
       socket?.close(opts.code, closeReason(opts.reason));
+      this._closeViewers(opts.code, opts.reason);
       this._log.debug('ending shell', { reason: opts.reason, inNode: opts.inNode });
       if (opts.inNode && !this._exited) await this._opts.shell.endMarked(this.sandbox, this.node, this.marker);
       await this._killPty();
@@ -315,22 +463,39 @@ export class TerminalSession implements Disposable {
 
   async dispose(): Promise<void> {
     if (this._store.isDisposed) return;
+    this._closeViewers(CloseCode.Ended, 'the shell has ended; reconnect for a new one');
     this._onEnded.fire({ exitCode: this._exitCode });
     await this._store.dispose();
   }
 
   private _exitCode: number | undefined;
 
+  private _anyViewerLive(): boolean {
+    for (const v of this._viewers) if (!v.waiting) return true;
+    return false;
+  }
+
+  private _closeViewers(code: number, reason: string): void {
+    const viewers = [...this._viewers];
+    this._viewers.clear();
+    for (const v of viewers) v.socket.close(code, closeReason(reason));
+  }
+
   private _onPtyData(data: string): void {
+    const now = performance.now();
+    this._lastOutputAt = now;
+    for (let i = data.indexOf('\n'); i >= 0; i = data.indexOf('\n', i + 1)) this._lineFeeds++;
     this._mirror.write(data, () => this._updatePause());
-    this._floodMeter.count(data.length, performance.now());
-    if (this._skipping) this._lastData = performance.now();
-    else if (this._socket) {
-      this._queue.push(Buffer.from(data, 'utf8'));
-      if (!this._batch && !this._attaching) {
+    this._floodMeter.count(data.length, now);
+    if (this._skipping) this._lastData = now;
+    else if (this._socket || this._viewers.size > 0) {
+      const bytes = Buffer.from(data, 'utf8');
+      if (this._socket) this._queue.push(bytes);
+      for (const v of this._viewers) v.queue.push(bytes);
+      if (!this._batch && ((this._socket && !this._attaching) || this._anyViewerLive())) {
         // After a quiet spell the first bytes (an echoed key) go out at once, on the next turn of
         // the event loop so reads of the same tick share a frame; during a burst, every 5 ms.
-        const wait = this._lastFlush + OUTPUT_BATCH_MS - performance.now();
+        const wait = this._lastFlush + OUTPUT_BATCH_MS - now;
         this._batch = wait <= 0 ? setImmediate(() => this._flush()) : setTimeout(() => this._flush(), wait);
       }
     }
@@ -342,21 +507,30 @@ export class TerminalSession implements Disposable {
     this._exitCode = exitCode;
     this._log.debug('shell exited', { exitCode });
     const socket = this._socket;
+    const reason = `the shell ended with exit code ${exitCode}`;
     if (socket && !this._ending) {
       // The shell is gone: its last words go out whatever the window says (bounded by HIGH).
       if (!this._attaching && this._queue.bytes > 0) socket.send(frames.output(this._queue.take(this._queue.bytes)));
       socket.send(frames.exit(exitCode));
-      socket.close(CloseCode.Ended, `the shell ended with exit code ${exitCode}`);
+      socket.close(CloseCode.Ended, reason);
       this._socket = undefined;
+    }
+    if (!this._ending) {
+      for (const v of [...this._viewers]) {
+        this._flushViewer(v);
+        if (this._viewers.has(v)) v.socket.send(frames.exit(exitCode));
+      }
+      this._closeViewers(CloseCode.Ended, reason);
     }
     void this.dispose();
   }
 
   private _flush(): void {
     this._cancelBatch();
+    this._lastFlush = performance.now();
+    for (const v of [...this._viewers]) this._flushViewer(v);
     const socket = this._socket;
     if (!socket || this._attaching) return;
-    this._lastFlush = performance.now();
     while (this._queue.bytes > 0) {
       const room = this._flow.room;
       // The socket's own queue is part of `unacked`, so this only trips if the kernel stalls.
