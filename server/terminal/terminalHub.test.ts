@@ -139,9 +139,23 @@ describe('TerminalHub shadows (local bash)', { timeout: 30_000 }, () => {
     expect(hub.session(sandbox.id, node)!.stats).toMatchObject({ attached: true, viewers: 1 });
   });
 
+  it('starts no shell for a viewer: a node without one is refused', async () => {
+    const sandbox = newSandbox();
+    const { hub } = openHub(sandbox);
+    const viewer = new Client('/shadow');
+    clients.push(viewer);
+    await until('refused', () => viewer.closed !== undefined);
+    expect(viewer.closed?.code).toBe(CloseCode.NotFound);
+    expect(hub.session(sandbox.id, node)).toBeUndefined();
+  });
+
   it('lets a learner attach after a viewer without affecting either', async () => {
     const sandbox = newSandbox();
     const { hub } = openHub(sandbox);
+    // The learner's shell runs without a socket (a reload, the grace period); a viewer watches it.
+    const first = await connect('/attach');
+    first.ws.close();
+    await until('first socket gone', () => !hub.attached(sandbox.id));
     const viewer = await connect('/shadow');
     expect(hub.attached(sandbox.id)).toBe(false);
     expect(hub.lastInputAt(sandbox.id)).toBeUndefined();
@@ -165,11 +179,11 @@ describe('TerminalHub shadows (local bash)', { timeout: 30_000 }, () => {
   it('closes a viewer on a malformed frame, and every viewer when the sandbox goes', async () => {
     const sandbox = newSandbox();
     const { destroyed } = openHub(sandbox);
+    const learner = await connect('/attach');
     const bad = await connect('/shadow');
     bad.ws.send('a text frame');
     await until('bad viewer closed', () => bad.closed !== undefined);
     expect(bad.closed?.code).toBe(CloseCode.BadFrame);
-    const learner = await connect('/attach');
     const viewer = await connect('/shadow');
     destroyed.fire({ id: sandbox.id, reason: 'expired' } as { id: string; reason: DestroyReason });
     await until('both closed', () => learner.closed !== undefined && viewer.closed !== undefined);
@@ -180,6 +194,7 @@ describe('TerminalHub shadows (local bash)', { timeout: 30_000 }, () => {
   it('closes viewers when the hub is disposed', async () => {
     const sandbox = newSandbox();
     const { hub } = openHub(sandbox);
+    await connect('/attach');
     const viewer = await connect('/shadow');
     await hub.dispose();
     await until('viewer closed', () => viewer.closed !== undefined);

@@ -87,7 +87,14 @@ export class TerminalHub implements Disposable {
       ws.close(CloseCode.Gone, 'the terminal server is shutting down');
       return;
     }
-    const link = watchSocket(ws, this._sessionFor(sandbox, node), { log: this._log });
+    // Only a shell that runs: a shadow starting shells would keep one alive in every node the
+    // instructor looks at, long after the attendee left (the page reconnects a closed shadow).
+    const session = this._sessions.get(`${sandbox.id}/${node}`);
+    if (!session || session.isEnded) {
+      ws.close(CloseCode.NotFound, `no terminal is open on ${node} yet`);
+      return;
+    }
+    const link = watchSocket(ws, session, { log: this._log });
     this._links.add(link);
     ws.once('close', () => this._links.delete(link));
   }
