@@ -109,6 +109,14 @@ export class ShadowPanel implements Disposable {
     this._store.add(listen(dark, 'change', () => (term.options.theme = dark.matches ? DARK : LIGHT)));
     // No onData/onBinary handler: keys pressed here go nowhere (and disableStdin drops them first).
     term.open(this._host);
+    // Keys typed here are never sent. Nor may they do their browser default (Space and the arrows
+    // would scroll the drawer under the screen); Tab still moves on, copy still copies.
+    if (term.textarea) term.textarea.readOnly = true;
+    this._store.add(listen(this._host, 'keydown', (e) => {
+      const k = e as KeyboardEvent;
+      const copy = (k.ctrlKey || k.metaKey) && k.key.toLowerCase() === 'c';
+      if (k.key !== 'Tab' && k.key !== 'Escape' && !copy) k.preventDefault();
+    }, { capture: true }));
     this._term = term;
     return term;
   }
