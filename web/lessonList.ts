@@ -41,7 +41,12 @@ export class LessonList implements Disposable {
       );
       return;
     }
-    this.element.replaceChildren(h('h1', {}, 'Lessons'), intro, lessons.length ? cards(others) : h('p', { class: 'placeholder' }, 'No lessons found.'));
+    this.element.replaceChildren(
+      h('h1', {}, 'Lessons'),
+      intro,
+      h('p', { class: 'join-cta' }, 'In a workshop? ', h('a', { href: '#/join' }, 'Join with your code →')),
+      lessons.length ? cards(others) : h('p', { class: 'placeholder' }, 'No lessons found.'),
+    );
   }
 
   dispose(): void {
