@@ -77,6 +77,28 @@ export class SandboxManager implements Sandboxes {
     if (this.sandboxes.has(id)) this.expiry.touch(id);
   }
 
+  reassign(id: string, owner: string): void {
+    const sb = this.known(id);
+    if (sb.owner === owner) return;
+    const from = sb.owner;
+    sb.owner = owner;
+    this.log.info('sandbox reassigned', { id, from, owner });
+  }
+
+  extend(id: string, expiresAt: number): void {
+    if (!Number.isFinite(expiresAt)) throw new RangeError(`extend ${id}: expiresAt must be epoch ms (got ${expiresAt})`);
+    const sb = this.known(id);
+    sb.expiresAt = expiresAt;
+    this.log.info('sandbox expiry set', { id, expiresAt: new Date(expiresAt).toISOString() });
+  }
+
+  /** The record of a sandbox this manager holds; an unknown id is a bug in the caller. */
+  private known(id: string): SandboxInfo {
+    const sb = this.sandboxes.get(id);
+    if (!sb) throw new Error(`no sandbox ${id}`);
+    return sb;
+  }
+
   async create(owner: string, onProgress?: (p: CreateProgress) => void): Promise<SandboxInfo> {
     if (this.store.isDisposed) throw new Error('the sandbox manager is closed');
     const id = newSandboxId();

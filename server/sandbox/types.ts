@@ -13,11 +13,16 @@ export interface NodeInfo {
   pid: number;
 }
 
+/**
+ * A live sandbox. The registry hands out its own record, so a reassign or an extend is seen by
+ * whoever holds it (a learner's entry, the page's status).
+ */
 export interface SandboxInfo {
   id: string;
-  /** The learner (session) that owns it. */
+  /** The learner (session) that owns it; a warm pool's spare is owned by 'pool:<workshop>'. */
   owner: string;
   createdAt: number;
+  /** Epoch ms when the TTL sweep removes it: created + TTL, unless extend() set another time. */
   expiresAt: number;
   network: string;
   subnet: string;
@@ -51,6 +56,20 @@ export interface Sandboxes {
   tcpConnects(id: string, from: NodeName, to: NodeName, port: number): Promise<number>;
   /** How many container-create requests `from` sent to `to`'s engine API over TCP 2375 (host-counted). */
   engineCreates(id: string, from: NodeName, to: NodeName): Promise<number>;
+  /**
+   * Gives the sandbox to `owner` (SandboxInfo.owner). In memory only: Docker labels cannot change,
+   * so an adopted sandbox comes back with the owner it was created for; the caller keeps the
+   * assignment and calls reassign again after a restart.
+   * @throws for an unknown id (a bug in the caller).
+   */
+  reassign(id: string, owner: string): void;
+  /**
+   * Sets when the sandbox expires (epoch ms; later or earlier than now), which the TTL sweep then
+   * honours. In memory only, like reassign: the caller keeps it and extends again after a restart.
+   * (Adoption at start still judges by the label, created + TTL: a sandbox past that is removed.)
+   * @throws for an unknown id (a bug in the caller) or a time that is not a finite number.
+   */
+  extend(id: string, expiresAt: number): void;
   destroy(id: string, reason: DestroyReason): Promise<void>;
   onDestroyed(listener: (e: { id: string; reason: DestroyReason }) => void): Disposable;
   dispose(): Promise<void>;

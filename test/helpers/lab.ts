@@ -35,7 +35,12 @@ export interface LabOptions {
   fake?: boolean;
   /** The lab server's log (default the usual stderr log). */
   log?: Logger;
+  /** Workshop settings; the admin token is always ADMIN_TOKEN. */
+  workshops?: { idleMs?: number; poolRefillPerMin?: number };
 }
+
+/** The admin secret of every test lab. */
+export const ADMIN_TOKEN = 'e2e-admin-secret-0123456789abcdef';
 
 export interface Lab {
   url: string;
@@ -67,6 +72,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     get: (id) => sandboxes.get(id),
     list: () => sandboxes.list(),
     touch: (id) => sandboxes.touch(id),
+    reassign: (id, owner) => sandboxes.reassign(id, owner),
+    extend: (id, expiresAt) => sandboxes.extend(id, expiresAt),
     exec: (id, node, cmd, o) => sandboxes.exec(id, node, cmd, o),
     tcpConnects: (id, from, to, port) => sandboxes.tcpConnects(id, from, to, port),
     engineCreates: (id, from, to) => sandboxes.engineCreates(id, from, to),
@@ -83,6 +90,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     graceMs: opts.graceMs,
     shell: opts.fake ? localNodeShell() : undefined,
     log: opts.log,
+    workshops: { ...opts.workshops, adminToken: ADMIN_TOKEN },
   };
   let server = await createLabServer(serverOpts);
   let browser: Browser | undefined;
@@ -151,6 +159,16 @@ export function fakeCapabilities(): { sandboxes: Sandboxes; lessons: LessonServi
     get: (id) => boxes.get(id),
     list: () => [...boxes.values()],
     touch() {},
+    reassign(id, owner) {
+      const b = boxes.get(id);
+      if (!b) throw new Error(`no sandbox ${id}`);
+      b.owner = owner;
+    },
+    extend(id, expiresAt) {
+      const b = boxes.get(id);
+      if (!b) throw new Error(`no sandbox ${id}`);
+      b.expiresAt = expiresAt;
+    },
     async exec() {
       return { exitCode: 0, stdout: '', stderr: '' };
     },
