@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
+import { readOverrides } from './overrides.ts';
 import { NODE_NAMES, type NodeName } from '../common/api.ts';
 import type { Disposable } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
@@ -70,11 +71,16 @@ export async function adoptOrReap(o: AdoptionOptions): Promise<void> {
     if (o.holds(id) || o.markers.isBeingCreated(id)) continue;
     const cs = byId.get(id) ?? [];
     const now = Date.now();
-    const expires = Number(cs[0]?.Labels[LABEL.expires] ?? 0);
+    // An owner or expiry changed after creation (a pool spare handed over, a workshop's time)
+    // outlives the labels, which cannot change: the override file wins.
+    const overrides = readOverrides(o.sandboxesDir, id);
+    const expires = Number(overrides.expiresAt ?? cs[0]?.Labels[LABEL.expires] ?? 0);
     const live = cs.length === NODE_NAMES.length && cs.every((c) => c.State === 'running') && expires > now;
     if (live) {
       try {
         const info = await rebuildInfo(docker, id, cs);
+        if (overrides.owner) info.owner = overrides.owner;
+        info.expiresAt = expires;
         o.adopt(info, now);
         log.info('re-adopted sandbox', { id, owner: info.owner });
         continue;

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { NodeName } from '../common/api.ts';
+import { writeOverride } from './overrides.ts';
 import { DisposableStore, Emitter, type Disposable } from '../common/lifecycle.ts';
 import type { SandboxLimits, SandboxTimes } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
@@ -82,6 +83,7 @@ export class SandboxManager implements Sandboxes {
     if (sb.owner === owner) return;
     const from = sb.owner;
     sb.owner = owner;
+    writeOverride(this.root, id, 'owner', owner, this.log);
     this.log.info('sandbox reassigned', { id, from, owner });
   }
 
@@ -89,6 +91,7 @@ export class SandboxManager implements Sandboxes {
     if (!Number.isFinite(expiresAt)) throw new RangeError(`extend ${id}: expiresAt must be epoch ms (got ${expiresAt})`);
     const sb = this.known(id);
     sb.expiresAt = expiresAt;
+    writeOverride(this.root, id, 'expiresAt', String(expiresAt), this.log);
     this.log.info('sandbox expiry set', { id, expiresAt: new Date(expiresAt).toISOString() });
   }
 
