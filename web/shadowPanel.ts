@@ -142,7 +142,7 @@ export class ShadowPanel implements Disposable {
     link.onState(({ state, reason }) => {
       if (this._link !== link) return;
       this.element.dataset.state = state;
-      this._state.textContent = `${node}: ${STATE_TEXT[state]}`;
+      this._state.textContent = `${node}: ${STATE_TEXT[state]}` + (reason && state !== 'open' ? ` (${reason})` : '');
       this._state.title = reason ?? '';
     });
     this.element.dataset.state = 'connecting';
