@@ -97,8 +97,7 @@ export class TerminalUpgrade implements Disposable {
     const sandbox = workshops.shadowTarget(p.workshop, p.attendee);
     if (!sandbox) return ws.close(CloseCode.NotFound, 'this attendee has no running sandbox');
     if (!sandbox.nodes[p.node]) return ws.close(CloseCode.NotFound, `this sandbox has no node ${p.node}`);
-    workshops.audit('shadow terminal', { workshop: p.workshop, attendee: p.attendee, detail: p.node });
-    terminals.shadow(ws, sandbox, p.node);
+    if (terminals.shadow(ws, sandbox, p.node)) workshops.audit('shadow terminal', { workshop: p.workshop, attendee: p.attendee, detail: p.node });
   }
 
   /** Terminates the sockets still open: the terminal hub has closed its own, with their codes. */

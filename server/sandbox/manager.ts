@@ -90,6 +90,7 @@ export class SandboxManager implements Sandboxes {
   extend(id: string, expiresAt: number): void {
     if (!Number.isFinite(expiresAt)) throw new RangeError(`extend ${id}: expiresAt must be epoch ms (got ${expiresAt})`);
     const sb = this.known(id);
+    if (sb.expiresAt === expiresAt) return;
     sb.expiresAt = expiresAt;
     writeOverride(this.root, id, 'expiresAt', String(expiresAt), this.log);
     this.log.info('sandbox expiry set', { id, expiresAt: new Date(expiresAt).toISOString() });

@@ -77,26 +77,28 @@ export class TerminalHub implements Disposable {
 
   /**
    * Adds `ws` as a read-only viewer of the shell on `node` of `sandbox` (an instructor's shadow),
-   * starting the shell if needed: it gets the screen and the output as the attached socket does;
+   * when one runs (else it closes `ws` with NotFound and returns false; a shadow starts no shell):
+   * it gets the screen and the output as the attached socket does;
    * what it sends is dropped. It never replaces nor holds back the attached socket, does not count
    * as attached (the grace period runs as without it), and does not mark the sandbox active. The
    * caller has already checked that the viewer may watch this sandbox.
    */
-  shadow(ws: WebSocket, sandbox: SandboxInfo, node: NodeName): void {
+  shadow(ws: WebSocket, sandbox: SandboxInfo, node: NodeName): boolean {
     if (this._store.isDisposed) {
       ws.close(CloseCode.Gone, 'the terminal server is shutting down');
-      return;
+      return false;
     }
     // Only a shell that runs: a shadow starting shells would keep one alive in every node the
     // instructor looks at, long after the attendee left (the page reconnects a closed shadow).
     const session = this._sessions.get(`${sandbox.id}/${node}`);
     if (!session || session.isEnded) {
       ws.close(CloseCode.NotFound, `no terminal is open on ${node} yet`);
-      return;
+      return false;
     }
     const link = watchSocket(ws, session, { log: this._log });
     this._links.add(link);
     ws.once('close', () => this._links.delete(link));
+    return true;
   }
 
   /**

@@ -239,7 +239,11 @@ export class Workshops implements Disposable {
     this._db.setEndsAt(attendee, endsAt);
     this._audit('extend time', { workshop: id, attendee, detail: `+${minutes} min`, client });
     const box = this._o.learners.ready(attendee);
-    if (box) this._fitSandbox(attendee, box.id);
+    if (box) {
+      this._fitSandbox(attendee, box.id);
+      // The page's status bar shows the sandbox's own time left: tell it too.
+      this._o.learners.notify(attendee, { type: 'sandbox', status: this._o.learners.status(attendee) });
+    }
     const info = this.attendeeInfo(attendee);
     if (info) this._o.learners.notify(attendee, { type: 'workshop', info });
     this._changed(id);
