@@ -325,4 +325,9 @@ export const CloseCode = {
   Gone: 4410,
   /** The same terminal was opened by another socket (another tab); do not reconnect on your own. */
   Replaced: 4409,
+  /**
+   * The lab server is stopping or restarting (RFC 6455's 1012, Service Restart): the sandbox stays,
+   * so the page reconnects with its usual backoff and gets a new shell in the same sandbox.
+   */
+  Restarting: 1012,
 } as const;

@@ -97,7 +97,7 @@ export function linkSocket(ws: WebSocket, session: TerminalSession, opts: { log:
     ws.off('close', onClose);
     ws.off('error', onError);
     session.detach(socket);
-    socket.close(CloseCode.Gone, 'the terminal server is shutting down');
+    socket.close(CloseCode.Restarting, 'the lab server is restarting');
   });
 }
 
@@ -127,6 +127,6 @@ export function watchSocket(ws: WebSocket, session: TerminalSession, opts: { log
     ws.off('close', onClose);
     ws.off('error', onError);
     void watching.dispose();
-    socket.close(CloseCode.Gone, 'the terminal server is shutting down');
+    socket.close(CloseCode.Restarting, 'the lab server is restarting');
   });
 }

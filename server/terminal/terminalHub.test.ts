@@ -198,7 +198,7 @@ describe('TerminalHub shadows (local bash)', { timeout: 30_000 }, () => {
     const viewer = await connect('/shadow');
     await hub.dispose();
     await until('viewer closed', () => viewer.closed !== undefined);
-    expect(viewer.closed?.code).toBe(CloseCode.Gone);
+    expect(viewer.closed?.code).toBe(CloseCode.Restarting);
   });
 });
 

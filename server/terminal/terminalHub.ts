@@ -61,7 +61,7 @@ export class TerminalHub implements Disposable {
    * has already checked that the learner owns the sandbox. */
   attach(ws: WebSocket, sandbox: SandboxInfo, node: NodeName): void {
     if (this._store.isDisposed) {
-      ws.close(CloseCode.Gone, 'the terminal server is shutting down');
+      ws.close(CloseCode.Restarting, 'the lab server is restarting');
       return;
     }
     const session = this._sessionFor(sandbox, node);
@@ -85,7 +85,7 @@ export class TerminalHub implements Disposable {
    */
   shadow(ws: WebSocket, sandbox: SandboxInfo, node: NodeName): boolean {
     if (this._store.isDisposed) {
-      ws.close(CloseCode.Gone, 'the terminal server is shutting down');
+      ws.close(CloseCode.Restarting, 'the lab server is restarting');
       return false;
     }
     // Only a shell that runs: a shadow starting shells would keep one alive in every node the
@@ -159,7 +159,7 @@ export class TerminalHub implements Disposable {
     for (const link of this._links) void link.dispose();
     this._links.clear();
     const all = [...this._sessions.values()].map((s) =>
-      s.end({ code: CloseCode.Gone, reason: 'the terminal server is shutting down', inNode: true }),
+      s.end({ code: CloseCode.Restarting, reason: 'the lab server is restarting', inNode: true }),
     );
     await Promise.race([Promise.all(all), new Promise((r) => setTimeout(r, SHUTDOWN_END_TIMEOUT_MS))]);
     this._sessions.clear();
