@@ -32,6 +32,8 @@ export interface SolveJob {
   signal: AbortSignal;
   onProgress(text: string): void;
   onPassed(step: number): void;
+  /** How long each check may take to pass; default SOLVE_SETTLE_MS. */
+  settleMs?: number;
 }
 
 /** @throws Error naming the step that did not pass, or the line that did not finish. */
@@ -46,7 +48,7 @@ export async function solveSteps(t: StepTyping, job: SolveJob): Promise<void> {
       await t.terminals.typeLines(job.sandbox, run.node, run.lines, { timeoutMs: LINE_TIMEOUT_MS, signal: job.signal });
     }
     job.onProgress(`checking step ${step + 1} (${i + 1} of ${job.steps.length})`);
-    const deadline = Date.now() + SOLVE_SETTLE_MS;
+    const deadline = Date.now() + (job.settleMs ?? SOLVE_SETTLE_MS);
     for (;;) {
       job.signal.throwIfAborted();
       let answer: string | undefined;
