@@ -94,6 +94,7 @@ export function workshopRoutes({ workshops, learners, streams, rates }: Workshop
       },
       async POST({ req, res, view }) {
         await readJsonBody(req);
+        if (workshops.admin.session(adminToken(req))) workshops.audit('logout', { client: view.client });
         workshops.admin.logout(adminToken(req));
         res.setHeader('set-cookie', adminCookie('', view.proto === 'https', 0));
         return { ok: true };
