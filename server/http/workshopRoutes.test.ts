@@ -202,6 +202,14 @@ describe('workshop routes', () => {
     const stranger = await attendee('nope', 'x');
     expect((await call('GET', routes.myWorkshop.path(), { cookie: stranger.cookie })).status).toBe(404);
 
+    // A workshop past its closing time has ended by itself.
+    const brief = (await create(cookie, { closesAt: Date.now() + 300 })).body as unknown as WorkshopSummary;
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await call('GET', routes.joinInfo.path({ code: brief.code }))).body).toMatchObject({ state: 'ended' });
+    const closed = await attendee(brief.code, 'Late');
+    expect(closed.status).toBe(403);
+    expect(String(closed.body.error)).toMatch(/has ended/);
+
     expect((await call('POST', routes.endWorkshop.path({ workshop: w.id }), { cookie, body: {} })).body).toMatchObject({ state: 'ended' });
     expect((await attendee(w.code, 'Late')).status).toBe(403);
     expect((await call('GET', routes.myWorkshop.path(), { cookie: ada.cookie })).body).toMatchObject({ workshop: { state: 'ended' } });
