@@ -10,7 +10,8 @@ import { DisposableStore, type Disposable } from '../server/common/lifecycle.ts'
 import { screenText } from '../server/common/screenText.ts';
 import { h, listen } from './dom.ts';
 import { ShadowLink, type ShadowState } from './shadowLink.ts';
-import { DARK, LIGHT, TERMINAL_FONT } from './terminalView.ts';
+import { DARK, LIGHT } from './terminalView.ts';
+import { TERMINAL_FONT, terminalLineHeight } from './terminalFont.ts';
 
 const STATE_TEXT: Record<ShadowState, string> = {
   connecting: 'Connecting…',
@@ -102,6 +103,7 @@ export class ShadowPanel implements Disposable {
       cursorStyle: 'underline',
       fontFamily: TERMINAL_FONT,
       fontSize: 15,
+      lineHeight: terminalLineHeight(15),
       scrollback: 2000,
       theme: dark.matches ? DARK : LIGHT,
       allowProposedApi: true,

@@ -11,8 +11,10 @@ import { copyText, h, listen } from './dom.ts';
 import { DisposableStore, toDisposable, type Disposable } from '../server/common/lifecycle.ts';
 import { TerminalLink, type LinkState } from './terminalLink.ts';
 import { screenText } from '../server/common/screenText.ts';
+import { TERMINAL_FONT, terminalLineHeight } from './terminalFont.ts';
 
-export const TERMINAL_FONT = 'ui-monospace, "DejaVu Sans Mono", "Cascadia Mono", Menlo, Consolas, monospace';
+/** The terminal's font size, px. */
+const FONT_SIZE = 14;
 
 /** Lines the browser keeps; the server's snapshot restores the last 1000 after a reload. */
 const SCROLLBACK_LINES = 5000;
@@ -66,7 +68,9 @@ export class TerminalView implements Disposable {
     this.term = new Terminal({
       cursorBlink: true,
       fontFamily: TERMINAL_FONT,
-      fontSize: 14,
+      fontSize: FONT_SIZE,
+      // Rows tall enough for the font's ink: at 1, DejaVu Sans Mono's underscore falls below the row.
+      lineHeight: terminalLineHeight(FONT_SIZE),
       scrollback: SCROLLBACK_LINES,
       theme: dark.matches ? DARK : LIGHT,
       allowProposedApi: true,
