@@ -3,6 +3,12 @@
  * decoded and acknowledged after xterm has rendered output by the TerminalReceiver it shares with
  * the Node client, resize only when the size really changed, and reconnection with backoff when
  * the network drops (the shell waits on the server meanwhile).
+ *
+ * Input is never dropped for want of a connection: what is typed or Run while the link is idle,
+ * connecting or reconnecting waits in a queue, in order, and goes out once, on the first socket
+ * whose snapshot has arrived, as soon as the shell waits at a prompt (or after
+ * PROMPT_WAIT_MS if it never looks like one). Sent input leaves the queue, so a reconnect does not
+ * send it again. A link that ends, is replaced, gone, refused or disconnected forgets its queue.
  */
 import { CloseCode, routes, type NodeName } from '../server/common/api.ts';
 import { frames } from '../server/common/frames.ts';
@@ -14,6 +20,12 @@ export type { TerminalSink } from '../server/common/terminalReceiver.ts';
 /** Reconnect backoff: first retry soon (a reload-like blip), then up to every 5 s. */
 const RETRY_FIRST_MS = 300;
 const RETRY_MAX_MS = 5_000;
+/** Queued input waits at most this long after the snapshot for the shell's prompt (ms). */
+export const PROMPT_WAIT_MS = 3_000;
+/** How often queued input looks for the prompt (ms). */
+const PROMPT_POLL_MS = 50;
+/** Queued input kept at most (UTF-16 units); more is dropped with a warning, not sent later. */
+export const MAX_QUEUED_CHARS = 64 * 1024;
 
 export type LinkState =
   | 'idle' // not wanted (no sandbox)
@@ -37,14 +49,26 @@ export class TerminalLink implements Disposable {
   private readonly _receiver: TerminalReceiver;
   private _size: { cols: number; rows: number } | undefined;
   private _sentSize: { cols: number; rows: number } | undefined;
+  /** Input waiting for a ready shell, in order. */
+  private _queue: string[] = [];
+  private _queuedChars = 0;
+  private _flushTimer: ReturnType<typeof setTimeout> | undefined;
 
-  /** `sink` is where the server's snapshots, output and exit go (the xterm view). */
+  /**
+   * `sink` is where the server's snapshots, output and exit go (the xterm view). `atPrompt` says
+   * whether the screen shows the shell waiting at a prompt (server/common/prompt.ts), which is
+   * when queued input is sent.
+   */
   constructor(
     readonly node: NodeName,
     sink: TerminalSink,
+    private readonly _atPrompt: () => boolean = () => true,
   ) {
     this._receiver = new TerminalReceiver(sink);
-    this._receiver.onSnapshot(() => this._set('open'));
+    this._receiver.onSnapshot(() => {
+      this._set('open');
+      this._flushWhenReady();
+    });
   }
 
   get state(): LinkState {
@@ -54,6 +78,11 @@ export class TerminalLink implements Disposable {
   /** Bytes rendered in total, over every connection (bench and tests read it). */
   get bytesRendered(): number {
     return this._receiver.bytesRendered;
+  }
+
+  /** Input characters waiting for the shell (tests read it). */
+  get queued(): number {
+    return this._queuedChars;
   }
 
   /** Connect (or reconnect now) and keep the connection up until disconnect(). */
@@ -67,14 +96,27 @@ export class TerminalLink implements Disposable {
   disconnect(state: LinkState = 'idle'): void {
     this._wanted = false;
     clearTimeout(this._retry);
+    this._dropQueue();
     const ws = this._ws;
     this._ws = undefined;
     ws?.close(1000, 'page closed the terminal');
     this._set(state);
   }
 
+  /** Sends input now if the shell is there and nothing waits before it, else queues it. */
   input(data: string): void {
-    if (this._ws?.readyState === WebSocket.OPEN) this._ws.send(frames.input(data));
+    if (!data) return;
+    if (this._queue.length === 0 && this._sendable()) {
+      this._ws!.send(frames.input(data));
+      return;
+    }
+    if (this._queuedChars + data.length > MAX_QUEUED_CHARS) {
+      console.warn(`terminal ${this.node}: ${data.length} characters of input dropped, ${this._queuedChars} already wait for the shell`);
+      return;
+    }
+    this._queue.push(data);
+    this._queuedChars += data.length;
+    this._flushWhenReady();
   }
 
   /** Remembers the terminal's size and sends it when it differs from what the server has. */
@@ -117,6 +159,10 @@ export class TerminalLink implements Disposable {
   }
 
   private _closed(code: number, reason: string): void {
+    if (code === CloseCode.Ended || code === CloseCode.Replaced || code === CloseCode.Gone || code === CloseCode.NotFound || code === CloseCode.Unauthorized) {
+      // Input meant for that shell, or for this window, must not land in the next one.
+      this._dropQueue();
+    }
     switch (code) {
       case CloseCode.Ended:
         return this._set('ended', reason);
@@ -132,6 +178,37 @@ export class TerminalLink implements Disposable {
     this._set('reconnecting', reason || `connection lost (${code})`);
     this._retry = setTimeout(() => this._open(), this._retryMs);
     this._retryMs = Math.min(RETRY_MAX_MS, this._retryMs * 2);
+  }
+
+  /** The socket is open and its snapshot is on the screen: input goes to the shell we show. */
+  private _sendable(): boolean {
+    return this._state === 'open' && this._ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends the queue once the link is open and the shell waits at a prompt (or has had
+   * PROMPT_WAIT_MS to get there); polls meanwhile, and stops if the link leaves 'open'. */
+  private _flushWhenReady(): void {
+    if (this._flushTimer !== undefined || this._queue.length === 0 || !this._sendable()) return;
+    const since = performance.now();
+    const tick = () => {
+      this._flushTimer = undefined;
+      if (this._queue.length === 0 || !this._sendable()) return;
+      if (!this._atPrompt() && performance.now() - since < PROMPT_WAIT_MS) {
+        this._flushTimer = setTimeout(tick, PROMPT_POLL_MS);
+        return;
+      }
+      const data = this._queue.join('');
+      this._dropQueue();
+      this._ws!.send(frames.input(data));
+    };
+    this._flushTimer = setTimeout(tick, 0);
+  }
+
+  private _dropQueue(): void {
+    clearTimeout(this._flushTimer);
+    this._flushTimer = undefined;
+    this._queue = [];
+    this._queuedChars = 0;
   }
 
   private _sendSize(): void {

@@ -10,7 +10,8 @@ import type { NodeName } from '../server/common/api.ts';
 import { copyText, h, listen } from './dom.ts';
 import { DisposableStore, toDisposable, type Disposable } from '../server/common/lifecycle.ts';
 import { TerminalLink, type LinkState } from './terminalLink.ts';
-import { screenText } from '../server/common/screenText.ts';
+import { atPrompt } from '../server/common/prompt.ts';
+import { cursorLineText, screenText } from '../server/common/screenText.ts';
 import { TERMINAL_FONT, terminalLineHeight } from './terminalFont.ts';
 
 /** The terminal's font size, px. */
@@ -56,6 +57,9 @@ export class TerminalView implements Disposable {
   private _webgl: WebglAddon | undefined;
   /** 'webgl' or 'dom', for tests and the bench. */
   renderer: 'webgl' | 'dom' = 'dom';
+  /** Writes handed to xterm and not yet parsed, and when output last came (the prompt rule). */
+  private _pendingWrites = 0;
+  private _lastOutput = performance.now();
 
   constructor(readonly node: NodeName) {
     this._host = h('div', { class: 'xterm-host' });
@@ -86,11 +90,11 @@ export class TerminalView implements Disposable {
         snapshot: (_cols, _rows, data, done) => {
           // RIS (ESC c) resets the terminal in the write queue, after output still being parsed.
           this.term.write('\x1bc');
-          this.term.write(data, done);
+          this._write(data, done);
         },
-        output: (data, rendered) => this.term.write(data, rendered),
+        output: (data, rendered) => this._write(data, rendered),
         exit: (code) => this.term.write(`\r\n\x1b[2m[the shell ended with exit code ${code}]\x1b[0m\r\n`),
-      }),
+      }, () => this.atPrompt()),
     );
     this._store.add(this.term.onData((d) => this._input(d)));
     this._store.add(this.term.onBinary((d) => this._input(d)));
@@ -131,9 +135,25 @@ export class TerminalView implements Disposable {
     this.link.resize(this.term.cols, this.term.rows);
   }
 
-  /** Types lines into this terminal as if the learner had: each line followed by Enter. */
+  /** Types lines into this terminal as if the learner had: each line followed by Enter. A
+   * terminal still connecting gets them once its shell is ready (TerminalLink queues them); one
+   * whose shell ended starts a new shell for them, as Enter would. */
   typeLines(lines: string[]): void {
+    if (this.link.state === 'ended') {
+      this.term.write('\r\n');
+      this.link.connect();
+    }
     for (const line of lines) this.link.input(line + '\r');
+  }
+
+  /** The one prompt rule (server/common/prompt.ts) on this screen: everything parsed, output
+   * quiet for PROMPT_QUIET_MS, and the text left of the cursor ends like a prompt. */
+  atPrompt(): boolean {
+    return atPrompt({
+      parsed: this._pendingWrites === 0,
+      quietForMs: performance.now() - this._lastOutput,
+      cursorLine: () => cursorLineText(this.term.buffer.active),
+    });
   }
 
   focus(): void {
@@ -148,6 +168,15 @@ export class TerminalView implements Disposable {
   dispose(): void {
     this._store.dispose();
     this.element.remove();
+  }
+
+  private _write(data: Uint8Array, done: () => void): void {
+    this._pendingWrites++;
+    this._lastOutput = performance.now();
+    this.term.write(data, () => {
+      this._pendingWrites--;
+      done();
+    });
   }
 
   private _input(data: string): void {
