@@ -32,4 +32,21 @@ describe('AdminKeys', () => {
     keys.logout(s);
     expect(keys.session(s)).toBe(false);
   });
+
+  it('forgets ended sessions as new ones log in', () => {
+    let now = 1000;
+    const db = openDatabase(':memory:');
+    const keys = AdminKeys.open(new WorkshopStore(db), 'operator-secret-of-24-chars!', () => now).keys;
+    const count = () => (db.prepare("SELECT count(*) AS n FROM settings WHERE key LIKE 'admin.session.%'").get() as { n: number }).n;
+    const a = keys.login('operator-secret-of-24-chars!')!;
+    keys.login('operator-secret-of-24-chars!');
+    keys.logout(a);
+    expect(count()).toBe(2);
+    const c = keys.login('operator-secret-of-24-chars!')!;
+    expect(count()).toBe(2); // a's gone, b and c live
+    now += ADMIN_SESSION_MS + 1;
+    keys.login('operator-secret-of-24-chars!');
+    expect(count()).toBe(1);
+    expect(keys.session(c)).toBe(false);
+  });
 });

@@ -48,6 +48,8 @@ export class AdminKeys {
   /** A new admin session for a verified secret: the cookie value, or undefined for a wrong secret. */
   login(token: unknown): string | undefined {
     if (!this.verify(token)) return undefined;
+    // Sessions that ended (expired or logged out) go as new ones come, so the table stays small.
+    this._store.pruneExpired(SESSION_KEY_PREFIX, this._now());
     const session = crypto.randomBytes(SECRET_BYTES).toString('base64url');
     this._store.setSetting(SESSION_KEY_PREFIX + sha256(session).toString('hex'), String(this._now() + ADMIN_SESSION_MS));
     return session;

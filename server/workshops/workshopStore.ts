@@ -66,6 +66,7 @@ export class WorkshopStore {
       log: _db.prepare('INSERT INTO admin_log (at, action, workshop, attendee, detail, client) VALUES (?, ?, ?, ?, ?, ?)'),
       setting: _db.prepare('SELECT value FROM settings WHERE key = ?'),
       setSetting: _db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      pruneSettings: _db.prepare("DELETE FROM settings WHERE key LIKE ? ESCAPE '\\' AND CAST(value AS INTEGER) <= ?"),
     };
   }
 
@@ -148,5 +149,10 @@ export class WorkshopStore {
 
   setSetting(key: string, value: string): void {
     this._q.setSetting.run(key, value);
+  }
+
+  /** Removes the settings under `prefix` whose value, a time in epoch ms, is at or before `now`. */
+  pruneExpired(prefix: string, now: number): void {
+    this._q.pruneSettings.run(`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, now);
   }
 }
