@@ -7,7 +7,6 @@
 import type { NodeName } from '../common/api.ts';
 import type { LessonService } from '../lessons/types.ts';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
-import type { RoomTerminals } from './workshops.ts';
 
 /** How long a step's check may take to pass after its solution; the validator's settle time. */
 export const SOLVE_SETTLE_MS = 15_000;
@@ -18,9 +17,14 @@ const LINE_TIMEOUT_MS = 180_000;
 /** A question's answer command (docker inspect …) is quick; bounded all the same. */
 const ANSWER_TIMEOUT_MS = 30_000;
 
+/** Types lines into a node's shell, each after the previous prompt (TerminalHub.typeLines). */
+export interface LineTypist {
+  typeLines(sandbox: SandboxInfo, node: NodeName, lines: string[], opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<void>;
+}
+
 export interface StepTyping {
   lessons: LessonService;
-  terminals: Pick<RoomTerminals, 'typeLines'>;
+  terminals: LineTypist;
   sandboxes: Pick<Sandboxes, 'exec'>;
 }
 

@@ -11,7 +11,7 @@
  */
 import crypto from 'node:crypto';
 import type {
-  AttendeeInfo, Broadcast, JoinInfo, NodeName, RoomAttendee, RoomStep, RoomView, WorkshopInput, WorkshopState, WorkshopSummary,
+  AttendeeInfo, Broadcast, JoinInfo, RoomAttendee, RoomStep, RoomView, WorkshopInput, WorkshopState, WorkshopSummary,
 } from '../common/api.ts';
 import { DisposableStore, Emitter, type Disposable } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
@@ -23,7 +23,7 @@ import { AdminKeys } from './adminKeys.ts';
 import { newJoinCode, parseJoinCode } from './joinCode.ts';
 import { resultsCsv } from './resultsCsv.ts';
 import { attendeeRow, heatMap } from './room.ts';
-import { solveSteps, type StepTyping } from './solveSteps.ts';
+import { solveSteps, type LineTypist, type StepTyping } from './solveSteps.ts';
 import type { AttendeeRecord, WorkshopRecord } from './workshopStore.ts';
 import { WorkshopStore } from './workshopStore.ts';
 
@@ -37,9 +37,8 @@ export const DEFAULT_POOL_SHARE = 0.5;
 const BROADCASTS_SHOWN = 20;
 
 /** What the workshops need from the terminals: when an attendee last typed, and typing for a jump. */
-export interface RoomTerminals {
+export interface RoomTerminals extends LineTypist {
   lastInputAt(sandboxId: string): number | undefined;
-  typeLines(sandbox: SandboxInfo, node: NodeName, lines: string[], opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<void>;
 }
 
 /** What the workshops need from the warm pool (warmPool.ts). */
