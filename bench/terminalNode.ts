@@ -1,0 +1,436 @@
+/**
+ * Terminal bench, Node-client mode: the server path measured at the server's socket, with no
+ * browser, against a raw `docker exec -it` into the same node in a local node-pty, in one run.
+ *
+ *   npx tsx bench/terminal.ts --node
+ *
+ * The lab server runs as its own process (this file with --serve: openSandboxes + createLabServer,
+ * a fresh data directory, no adoption), so its RSS is its own and the clients' parsing does not
+ * run on its event loop. Learner A's node1 terminal is a TermClient in this process (the headless
+ * xterm and the acks the page has); the echo time is from the input frame's send to the output
+ * frame's arrival (loopback, so at the server's socket). Learner B (another sandbox) floods `yes`
+ * from a child process: through the real path (a TermClient over the WebSocket) while Shiplab is
+ * measured, through a raw `docker exec -it` in a pty while raw is measured, and both ways round.
+ * Echo samples alternate Shiplab and raw, key by key, so both see the same machine.
+ *
+ * Figures: echo idle p50/p99, echo while B floods p50/p99, Ctrl-C under `yes` → prompt (each of
+ * SHIPLAB_BENCH_CTRLC_RUNS runs), throughput of SHIPLAB_BENCH_MB MB into the client, server RSS
+ * idle and during the flood, with ratios. Env: SHIPLAB_BENCH_SAMPLES (300), SHIPLAB_BENCH_MB (50),
+ * SHIPLAB_BENCH_CTRLC_RUNS (5), SHIPLAB_BENCH_FLOOD_S (warm-up of a flood before sampling, 3).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as pty from 'node-pty';
+import { ROOT } from '../server/core/config.ts';
+import { LabClient } from '../server/robot/labClient.ts';
+import { TermClient } from '../server/robot/termClient.ts';
+
+const SELF = fileURLToPath(import.meta.url);
+const SAMPLES = Number(process.env.SHIPLAB_BENCH_SAMPLES ?? 300);
+const MB = Number(process.env.SHIPLAB_BENCH_MB ?? 50);
+export const CTRLC_RUNS = Number(process.env.SHIPLAB_BENCH_CTRLC_RUNS ?? 5);
+const FLOOD_WARMUP_MS = Number(process.env.SHIPLAB_BENCH_FLOOD_S ?? 3) * 1000;
+/** Characters typed per line before Ctrl-U clears it (no wrapping at 120 columns). */
+const CHARS_PER_LINE = 30;
+/** Pause between echo samples: 30 ms is a fast typist (~400 words per minute). */
+const TYPING_GAP_MS = 30;
+const TAIL_CHARS = 4096;
+const FLOOD_CMD = `head -c ${MB * 1_000_000} /dev/zero | tr '\\0' a; echo; echo DONE-$((40+2))`;
+/** A prompt at the end of the output, after escape sequences are removed. */
+const PROMPT_END = /@[\w-]+:[^\n]*[#$] $/;
+/** The prompt counts once output has been quiet this long after it. */
+const QUIET_MS = 300;
+const LESSON = 'welcome';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const now = () => performance.now();
+const plain = (s: string) => s.replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '').replace(/\x1b\[[0-9;?<>=!]*[ -/]*[@-~]/g, '').replace(/\x1b[()][0-9A-Za-z]/g, '').replace(/\r/g, '');
+
+function pct(xs: number[], p: number): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+
+/** One terminal as the bench sees it: keys in, text out with the time it arrived. */
+interface Tty {
+  write(s: string): void;
+  /** Everything since the last mark(), and when the last piece of it arrived. */
+  readonly tail: string;
+  readonly lastAt: number;
+  readonly bytes: number;
+  mark(): void;
+  /** Calls `fn` on each piece of output until the returned function is called. */
+  onData(fn: () => void): () => void;
+  close(): void;
+}
+
+function ttyOf(write: (s: string) => void, subscribe: (fn: (d: string) => void) => void, close: () => void): Tty {
+  const listeners = new Set<() => void>();
+  const t = {
+    tail: '',
+    lastAt: 0,
+    bytes: 0,
+    write,
+    mark() {
+      t.tail = '';
+      t.lastAt = 0;
+    },
+    onData(fn: () => void) {
+      listeners.add(fn);
+      return () => void listeners.delete(fn);
+    },
+    close,
+  };
+  subscribe((d) => {
+    t.lastAt = now();
+    t.bytes += Buffer.byteLength(d);
+    t.tail = (t.tail + d).slice(-TAIL_CHARS);
+    for (const l of listeners) l();
+  });
+  return t;
+}
+
+function shiplabTty(c: TermClient): Tty {
+  return ttyOf((s) => c.write(s), (fn) => c.onOutput(fn), () => c.close());
+}
+
+function rawTty(engineHost: string, container: string): Tty {
+  const p = pty.spawn('docker', ['-H', engineHost, 'exec', '-it', '-e', 'TERM=xterm-256color', '-w', '/root', container, 'bash', '-l'], {
+    name: 'xterm-256color',
+    cols: 120,
+    rows: 32,
+    env: process.env as Record<string, string>,
+  });
+  return ttyOf((s) => p.write(s), (fn) => p.onData(fn), () => p.kill());
+}
+
+async function until(t: Tty, pred: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = now() + timeoutMs;
+  while (!pred()) {
+    if (now() > deadline) throw new Error(`${what}: timed out; the tail: ${JSON.stringify(plain(t.tail).slice(-200))}`);
+    await new Promise<void>((resolve) => {
+      const off = t.onData(() => done());
+      const timer = setTimeout(() => done(), 5);
+      const done = () => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+    });
+  }
+}
+
+/** Waits for a prompt followed by QUIET_MS of silence; returns when the prompt's last byte came. */
+async function quietPrompt(t: Tty, timeoutMs = 60_000): Promise<number> {
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    if (PROMPT_END.test(plain(t.tail)) && now() - t.lastAt >= QUIET_MS) return t.lastAt;
+    if (now() > deadline) throw new Error(`no quiet prompt: ${JSON.stringify(plain(t.tail).slice(-200))}`);
+    await sleep(10);
+  }
+}
+
+/** One echo sample: send a key, wait for it to come back; ms. */
+async function echoOnce(t: Tty, ch: string): Promise<number> {
+  t.mark();
+  const t0 = now();
+  t.write(ch);
+  // The first byte back is the echo (bash in raw mode echoes the key alone).
+  await new Promise<void>((resolve) => {
+    const off = t.onData(() => {
+      if (!t.tail.includes(ch)) return;
+      off();
+      resolve();
+    });
+  });
+  return t.lastAt - t0;
+}
+
+/** Echo samples alternating between the terminals, key by key. */
+async function echoes(ttys: Tty[], samples: number): Promise<number[][]> {
+  const out = ttys.map(() => [] as number[]);
+  for (let i = 0; i < samples; i++) {
+    const ch = String.fromCharCode(97 + (i % 26));
+    for (const [k, t] of ttys.entries()) {
+      if (i > 0 && i % CHARS_PER_LINE === 0) {
+        t.write('\x15');
+        await sleep(50);
+      }
+      await sleep(TYPING_GAP_MS);
+      out[k]!.push(await withTimeout(echoOnce(t, ch), 10_000, `echo of ${ch}`));
+    }
+  }
+  for (const t of ttys) t.write('\x15');
+  await sleep(200);
+  return out;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`${what}: no answer within ${ms} ms`)))]);
+}
+
+/** Ctrl-C under `yes` → the prompt's arrival, ms. */
+async function ctrlC(t: Tty): Promise<number> {
+  t.write('yes\r');
+  await sleep(2_000);
+  t.mark();
+  const t0 = now();
+  t.write('\x03');
+  const at = await quietPrompt(t, 30_000);
+  t.write('clear\r');
+  await quietPrompt(t);
+  return at - t0;
+}
+
+/** MB of output per second into the client. */
+async function throughput(t: Tty): Promise<number> {
+  t.mark();
+  const b0 = t.bytes;
+  const t0 = now();
+  t.write(FLOOD_CMD + '\r');
+  await until(t, () => /\nDONE-42\r?\n/.test(t.tail), 'throughput', 600_000);
+  const mbps = (t.bytes - b0) / 1e6 / ((now() - t0) / 1000);
+  t.write('clear\r');
+  await quietPrompt(t);
+  return mbps;
+}
+
+// ---- processes ----------------------------------------------------------------------------------
+
+interface Server {
+  url: string;
+  pid: number;
+  engineHost: string;
+  child: ChildProcess;
+}
+
+async function startServer(dataDir: string): Promise<Server> {
+  const env = { ...process.env, SHIPLAB_HOST: '127.0.0.1', SHIPLAB_PORT: '0', SHIPLAB_LOG: process.env.SHIPLAB_LOG ?? 'quiet', SHIPLAB_ADMIN_TOKEN: crypto.randomBytes(16).toString('hex') };
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--serve', dataDir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let engineHost = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      engineHost ||= /^BENCH engine (\S+)/m.exec(buf)?.[1] ?? '';
+      const u = /Shiplab is running at (\S+?)\/?$/m.exec(buf)?.[1];
+      if (u) resolve(u);
+    });
+    child.once('exit', (code) => reject(new Error(`the server exited (${code}) before it was running`)));
+  });
+  return { url, pid: child.pid!, engineHost, child };
+}
+
+async function serve(dir: string): Promise<void> {
+  const { config } = await import('../server/core/config.ts');
+  const { openSandboxes } = await import('../server/app/openSandboxes.ts');
+  const { loadLessonService } = await import('../server/lessons/service.ts');
+  const { createLabServer } = await import('../server/app/labApp.ts');
+  const { host, port, terminalGraceMs } = config();
+  const sandboxes = await openSandboxes({ adopt: false });
+  console.log(`BENCH engine ${sandboxes.engine.host}`);
+  const lessons = await loadLessonService(path.join(ROOT, 'lessons'), sandboxes);
+  const lab = await createLabServer({ sandboxes, lessons, host, port, graceMs: terminalGraceMs, dataDir: dir });
+  console.log(`Shiplab is running at ${lab.url}/`);
+  const shutdown = () =>
+    void (async () => {
+      await lab.close();
+      await sandboxes.dispose();
+      process.exit(0);
+    })();
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+/** The flooding learner, a child process: `yes` in its own sandbox, through Shiplab or raw, until
+ * its stdin says stop. Prints FLOODING once output flows, then its rate every second. */
+async function flood(url: string, token: string, mode: string, engineHost: string, container: string): Promise<void> {
+  let t: Tty;
+  if (mode === 'shiplab') {
+    const c = await TermClient.connect(await LabClient.open(url, { token }), 'node1');
+    t = shiplabTty(c);
+  } else {
+    t = rawTty(engineHost, container);
+    await quietPrompt(t);
+  }
+  t.write('yes\r');
+  await until(t, () => t.bytes > 1_000_000, 'flood');
+  console.log('FLOODING');
+  let last = t.bytes;
+  const timer = setInterval(() => {
+    console.log(`RATE ${t.bytes - last}`);
+    last = t.bytes;
+  }, 1000);
+  process.stdin.resume();
+  await new Promise((r) => process.stdin.once('end', r));
+  clearInterval(timer);
+  t.write('\x03');
+  await sleep(500);
+  t.close();
+  process.exit(0);
+}
+
+export interface Flood {
+  /** Bytes per second the flooding client received, each second. */
+  rates: number[];
+  stop(): Promise<void>;
+}
+
+export async function startFlood(url: string, token: string, mode: 'shiplab' | 'raw', engineHost: string, container: string): Promise<Flood> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--flood', url, token, mode, engineHost, container], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const rates: number[] = [];
+  const exited = new Promise((r) => child.once('exit', r));
+  await new Promise<void>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line === 'FLOODING') resolve();
+        const r = /^RATE (\d+)/.exec(line);
+        if (r) rates.push(Number(r[1]));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the ${mode} flood exited (${code}) before flooding`)));
+  });
+  await sleep(FLOOD_WARMUP_MS);
+  return {
+    rates,
+    async stop() {
+      child.stdin!.end();
+      await Promise.race([exited, sleep(10_000)]);
+      if (child.exitCode === null) child.kill();
+    },
+  };
+}
+
+/** The server's resident set, bytes (/proc/<pid>/status VmRSS). */
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+function sampleRss(pid: number): { stop(): number[] } {
+  const xs: number[] = [rssOf(pid)];
+  const timer = setInterval(() => xs.push(rssOf(pid)), 250);
+  return {
+    stop() {
+      clearInterval(timer);
+      xs.push(rssOf(pid));
+      return xs;
+    },
+  };
+}
+
+// ---- the run ------------------------------------------------------------------------------------
+
+export async function nodeBench(): Promise<void> {
+  console.log(`terminal bench (Node client): ${SAMPLES} echo samples per terminal, ${MB} MB throughput, ${CTRLC_RUNS} Ctrl-C runs`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shiplab-bench-terminal-'));
+  const server = await startServer(dataDir);
+  const step = (what: string) => console.log(`… ${what}`);
+  const ttys: Tty[] = [];
+  try {
+    step('two learners, two sandboxes');
+    const [a, b] = await Promise.all([LabClient.open(server.url), LabClient.open(server.url)]);
+    const [sa, sb] = await Promise.all([a.startSandbox(LESSON), b.startSandbox(LESSON)]);
+    const containerA = `shiplab-${sa.id}-node1`;
+    const containerB = `shiplab-${sb.id}-node1`;
+    const ship = shiplabTty(await TermClient.connect(a, 'node1', { cols: 120, rows: 32 }));
+    const raw = rawTty(server.engineHost, containerA);
+    ttys.push(ship, raw);
+    // connect() waited for Shiplab's prompt already.
+    await quietPrompt(raw);
+    // Warm both paths (first keys page things in).
+    await echoes([ship, raw], 10);
+
+    step('server RSS, idle');
+    const idleRss = sampleRss(server.pid);
+    await sleep(2_000);
+    const rssIdle = idleRss.stop();
+
+    step('echo, idle');
+    const [idleShip, idleRaw] = await echoes([ship, raw], SAMPLES);
+
+    step('echo while learner B floods `yes` through Shiplab');
+    let f = await startFlood(server.url, b.token, 'shiplab', server.engineHost, containerB);
+    const floodRss = sampleRss(server.pid);
+    const [floodShip, floodRawUnderShip] = await echoes([ship, raw], SAMPLES);
+    const rssFlood = floodRss.stop();
+    const shipFloodRate = pct(f.rates, 50);
+    await f.stop();
+
+    step('echo while learner B floods `yes` through a raw docker exec -it');
+    f = await startFlood(server.url, b.token, 'raw', server.engineHost, containerB);
+    const [floodShipUnderRaw, floodRaw] = await echoes([ship, raw], SAMPLES);
+    const rawFloodRate = pct(f.rates, 50);
+    await f.stop();
+
+    step(`Ctrl-C under yes → prompt, ${CTRLC_RUNS} runs each`);
+    const ccShip: number[] = [];
+    const ccRaw: number[] = [];
+    for (let i = 0; i < CTRLC_RUNS; i++) {
+      ccShip.push(await ctrlC(ship));
+      ccRaw.push(await ctrlC(raw));
+    }
+
+    step(`throughput of ${MB} MB`);
+    const tpRss = sampleRss(server.pid);
+    const tpShip = await throughput(ship);
+    const rssTp = tpRss.stop();
+    const tpRaw = await throughput(raw);
+
+    const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+    const row = (name: string, s: number[], r: number[]) =>
+      `  ${name.padEnd(36)} ${f2(pct(s, 50)).padStart(7)} / ${f2(pct(s, 99)).padStart(7)}   ${f2(pct(r, 50)).padStart(7)} / ${f2(pct(r, 99)).padStart(7)}   ${f2(pct(s, 50) - pct(r, 50)).padStart(6)} ms   ${f1(pct(s, 99) / pct(r, 99))}×`;
+    console.log(`\n  ${''.padEnd(36)} ${'Shiplab p50 / p99'.padStart(17)}   ${'raw p50 / p99'.padStart(17)}   p50 Δ      p99 ratio`);
+    console.log(row('echo idle (ms)', idleShip!, idleRaw!));
+    console.log(row('echo, B floods (each its own path)', floodShip!, floodRaw!));
+    console.log(row('echo, B floods through Shiplab', floodShip!, floodRawUnderShip!));
+    console.log(row('echo, B floods through raw', floodShipUnderRaw!, floodRaw!));
+    console.log(`  flood rate into B: Shiplab ${f1(shipFloodRate / 1e6)} MB/s, raw ${f1(rawFloodRate / 1e6)} MB/s`);
+    console.log(`  Ctrl-C under yes → prompt (ms)       Shiplab ${ccShip.map((x) => x.toFixed(0)).join(', ')} (max ${f1(Math.max(...ccShip))})   raw ${ccRaw.map((x) => x.toFixed(0)).join(', ')} (max ${f1(Math.max(...ccRaw))})   ratio of medians ${f1(pct(ccShip, 50) / pct(ccRaw, 50))}×`);
+    console.log(`  throughput ${MB} MB into a Node client   Shiplab ${f1(tpShip)} MB/s   raw ${f1(tpRaw)} MB/s   ${f2(tpShip / tpRaw)}×`);
+    const idle = pct(rssIdle, 50);
+    console.log(`  server RSS (MiB)                     idle ${mib(idle)}, B flooding max ${mib(Math.max(...rssFlood))} (${f2(Math.max(...rssFlood) / idle)}×), ${MB} MB throughput max ${mib(Math.max(...rssTp))} (${f2(Math.max(...rssTp) / idle)}×)`);
+  } finally {
+    for (const t of ttys) t.close();
+    server.child.kill('SIGTERM');
+    await new Promise((r) => server.child.once('exit', r));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Entry for the child roles; true when this process is one of them. */
+export async function childRole(argv: string[]): Promise<boolean> {
+  const i = argv.indexOf('--serve');
+  if (i >= 0) {
+    await serve(argv[i + 1]!);
+    return true;
+  }
+  const j = argv.indexOf('--flood');
+  if (j >= 0) {
+    const [url, token, mode, engineHost, container] = argv.slice(j + 1);
+    await flood(url!, token!, mode!, engineHost!, container!);
+    return true;
+  }
+  return false;
+}
+
+if (process.argv[1] === SELF) {
+  childRole(process.argv)
+    .then((child) => (child ? undefined : nodeBench()))
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+}
