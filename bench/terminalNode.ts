@@ -9,8 +9,9 @@
  * run on its event loop. Learner A's node1 terminal is a TermClient in this process (the headless
  * xterm and the acks the page has); the echo time is from the input frame's send to the output
  * frame's arrival (loopback, so at the server's socket). Learner B (another sandbox) floods `yes`
- * from a child process: through the real path (a TermClient over the WebSocket) while Shiplab is
- * measured, through a raw `docker exec -it` in a pty while raw is measured, and both ways round.
+ * from a child process: through the real path (WebSocket, frames, acks; see wireTty) while
+ * Shiplab is measured, through a raw `docker exec -it` in a pty while raw is measured, and both
+ * ways round. Throughput compares the same two readers (neither parses), then the TermClient.
  * Echo samples alternate Shiplab and raw, key by key, so both see the same machine.
  *
  * Figures: echo idle p50/p99, echo while B floods p50/p99, Ctrl-C under `yes` → prompt (each of
@@ -25,6 +26,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as pty from 'node-pty';
+import { WebSocket } from 'ws';
+import { frames } from '../server/common/frames.ts';
+import { TerminalReceiver } from '../server/common/terminalReceiver.ts';
 import { ROOT } from '../server/core/config.ts';
 import { LabClient } from '../server/robot/labClient.ts';
 import { TermClient } from '../server/robot/termClient.ts';
@@ -99,6 +103,47 @@ function ttyOf(write: (s: string) => void, subscribe: (fn: (d: string) => void) 
 
 function shiplabTty(c: TermClient): Tty {
   return ttyOf((s) => c.write(s), (fn) => c.onOutput(fn), () => c.close());
+}
+
+/**
+ * Shiplab's path with a client that takes output the way the raw pty's reader does: frames are
+ * decoded and acknowledged (TerminalReceiver, as the page does) on arrival, with no screen to
+ * parse them into. Used where a parsing client would measure its own parser, not the path: the
+ * flooding learner (whose browser runs on their own machine, not on the server's cores) and the
+ * throughput beside raw.
+ */
+async function wireTty(client: LabClient, node: 'node1'): Promise<Tty> {
+  const ws = new WebSocket(client.terminalUrl(node), { headers: { cookie: client.cookie }, perMessageDeflate: false });
+  const decoder = new TextDecoder();
+  // What arrives before the bench listens (the snapshot: the prompt) is kept for it.
+  let early = '';
+  let deliver: (d: string) => void = (d) => (early += d);
+  let snapshot: () => void = () => {};
+  const got = new Promise<void>((r) => (snapshot = r));
+  const receiver = new TerminalReceiver({
+    snapshot: (_c, _r, data, done) => {
+      deliver(new TextDecoder().decode(data));
+      done();
+      snapshot();
+    },
+    output: (data, rendered) => {
+      deliver(decoder.decode(data, { stream: true }));
+      rendered();
+    },
+    exit: () => {},
+  });
+  ws.on('message', (d: Buffer) => receiver.receive(d, (ack) => ws.readyState === ws.OPEN && ws.send(ack)));
+  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  ws.send(frames.resize(120, 32));
+  await got;
+  return ttyOf(
+    (s) => ws.send(frames.input(s)),
+    (fn) => {
+      deliver = fn;
+      if (early) fn(early);
+    },
+    () => ws.close(1000, 'bench done'),
+  );
 }
 
 function rawTty(engineHost: string, container: string): Tty {
@@ -252,14 +297,8 @@ async function serve(dir: string): Promise<void> {
 /** The flooding learner, a child process: `yes` in its own sandbox, through Shiplab or raw, until
  * its stdin says stop. Prints FLOODING once output flows, then its rate every second. */
 async function flood(url: string, token: string, mode: string, engineHost: string, container: string): Promise<void> {
-  let t: Tty;
-  if (mode === 'shiplab') {
-    const c = await TermClient.connect(await LabClient.open(url, { token }), 'node1');
-    t = shiplabTty(c);
-  } else {
-    t = rawTty(engineHost, container);
-    await quietPrompt(t);
-  }
+  const t = mode === 'shiplab' ? await wireTty(await LabClient.open(url, { token }), 'node1') : rawTty(engineHost, container);
+  await quietPrompt(t);
   t.write('yes\r');
   await until(t, () => t.bytes > 1_000_000, 'flood');
   console.log('FLOODING');
@@ -384,10 +423,19 @@ export async function nodeBench(): Promise<void> {
     }
 
     step(`throughput of ${MB} MB`);
+    const wire = await wireTty(a, 'node1');
+    ttys.push(wire);
+    await sleep(200);
     const tpRss = sampleRss(server.pid);
-    const tpShip = await throughput(ship);
+    const tpShip = await throughput(wire);
     const rssTp = tpRss.stop();
     const tpRaw = await throughput(raw);
+    wire.close();
+    // The same into a TermClient, whose headless xterm parses every byte before it acks (the
+    // wire client above replaced the first one).
+    const parsing = shiplabTty(await TermClient.connect(a, 'node1', { cols: 120, rows: 32 }));
+    ttys.push(parsing);
+    const tpParsed = await throughput(parsing);
 
     const mib = (b: number) => (b / 2 ** 20).toFixed(0);
     const row = (name: string, s: number[], r: number[]) =>
@@ -399,7 +447,7 @@ export async function nodeBench(): Promise<void> {
     console.log(row('echo, B floods through raw', floodShipUnderRaw!, floodRaw!));
     console.log(`  flood rate into B: Shiplab ${f1(shipFloodRate / 1e6)} MB/s, raw ${f1(rawFloodRate / 1e6)} MB/s`);
     console.log(`  Ctrl-C under yes → prompt (ms)       Shiplab ${ccShip.map((x) => x.toFixed(0)).join(', ')} (max ${f1(Math.max(...ccShip))})   raw ${ccRaw.map((x) => x.toFixed(0)).join(', ')} (max ${f1(Math.max(...ccRaw))})   ratio of medians ${f1(pct(ccShip, 50) / pct(ccRaw, 50))}×`);
-    console.log(`  throughput ${MB} MB into a Node client   Shiplab ${f1(tpShip)} MB/s   raw ${f1(tpRaw)} MB/s   ${f2(tpShip / tpRaw)}×`);
+    console.log(`  throughput ${MB} MB into a Node client   Shiplab ${f1(tpShip)} MB/s   raw ${f1(tpRaw)} MB/s   ${f2(tpShip / tpRaw)}×   (into TermClient, parsing: ${f1(tpParsed)} MB/s)`);
     const idle = pct(rssIdle, 50);
     console.log(`  server RSS (MiB)                     idle ${mib(idle)}, B flooding max ${mib(Math.max(...rssFlood))} (${f2(Math.max(...rssFlood) / idle)}×), ${MB} MB throughput max ${mib(Math.max(...rssTp))} (${f2(Math.max(...rssTp) / idle)}×)`);
   } finally {
