@@ -29,7 +29,8 @@ import { ScreenMirror } from './screenMirror.ts';
 
 /** During a burst, output is batched this long: one frame per 5 ms instead of one per pty read,
  * well below a 60 Hz frame (VS Code's TerminalDataBufferer uses 5 ms too). The first bytes after
- * a quiet spell (a keystroke's echo) are sent without waiting. */
+ * a quiet spell (a keystroke's echo) are sent in the same turn of the event loop they were read
+ * in, before the mirror parses them. */
 export const OUTPUT_BATCH_MS = 5;
 
 /** Ctrl-C during a flood: output is not streamed but only mirrored until the shell has been
@@ -156,7 +157,7 @@ export class TerminalSession implements Disposable {
   private _lastOutputAt = performance.now();
   private _lineFeeds = 0;
   private readonly _queue = new OutputQueue();
-  private _batch: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined;
+  private _batch: ReturnType<typeof setTimeout> | undefined;
   private _lastFlush = 0;
   private _skipping = false;
   private _skipStarted = 0;
@@ -485,7 +486,6 @@ export class TerminalSession implements Disposable {
     const now = performance.now();
     this._lastOutputAt = now;
     for (let i = data.indexOf('\n'); i >= 0; i = data.indexOf('\n', i + 1)) this._lineFeeds++;
-    this._mirror.write(data, () => this._updatePause());
     this._floodMeter.count(data.length, now);
     if (this._skipping) this._lastData = now;
     else if (this._socket || this._viewers.size > 0) {
@@ -493,12 +493,15 @@ export class TerminalSession implements Disposable {
       if (this._socket) this._queue.push(bytes);
       for (const v of this._viewers) v.queue.push(bytes);
       if (!this._batch && ((this._socket && !this._attaching) || this._anyViewerLive())) {
-        // After a quiet spell the first bytes (an echoed key) go out at once, on the next turn of
-        // the event loop so reads of the same tick share a frame; during a burst, every 5 ms.
+        // After a quiet spell the first bytes (a keystroke's echo) go out now, before the mirror
+        // sees them; during a burst, once per OUTPUT_BATCH_MS.
         const wait = this._lastFlush + OUTPUT_BATCH_MS - now;
-        this._batch = wait <= 0 ? setImmediate(() => this._flush()) : setTimeout(() => this._flush(), wait);
+        if (wait <= 0) this._flush();
+        else this._batch = setTimeout(() => this._flush(), wait);
       }
     }
+    // The mirror parses later (xterm's write queue); a snapshot waits for it, the echo never does.
+    this._mirror.write(data, () => this._updatePause());
     this._updatePause();
   }
 
@@ -544,12 +547,8 @@ export class TerminalSession implements Disposable {
   }
 
   private _cancelBatch(): void {
-    const b = this._batch;
+    clearTimeout(this._batch);
     this._batch = undefined;
-    if (b === undefined) return;
-    // Both kinds of handle: setImmediate's and setTimeout's clear functions ignore the other kind.
-    clearTimeout(b as ReturnType<typeof setTimeout>);
-    clearImmediate(b as ReturnType<typeof setImmediate>);
   }
 
   /** Pauses the pty when the client's window or the mirror's backlog is full; resumes when both
