@@ -5,6 +5,9 @@
 import fs from 'node:fs';
 import type { NodeName } from '../common/api.ts';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
+import { engineExec, type ShellProcess } from './engineExec.ts';
+
+export type { ShellProcess } from './engineExec.ts';
 
 export interface SpawnSpec {
   file: string;
@@ -13,8 +16,11 @@ export interface SpawnSpec {
 }
 
 export interface NodeShell {
-  /** The host command that opens a login shell in `node`, with SHIPLAB_TERM=<marker> in its env. */
+  /** The host command that opens a login shell in `node`, with SHIPLAB_TERM=<marker> in its env;
+   * a session runs it in a host pty unless `open` is given. */
   spawnSpec(sandbox: SandboxInfo, node: NodeName, marker: string): SpawnSpec;
+  /** Opens that shell without a host command (the real nodes: an exec through the engine API). */
+  open?(sandbox: SandboxInfo, node: NodeName, marker: string, size: { cols: number; rows: number }): ShellProcess;
   /** Ends every process in the node whose environment carries SHIPLAB_TERM=<marker>: SIGHUP,
    * then SIGKILL for survivors after END_KILL_AFTER_S. Never throws. */
   endMarked(sandbox: SandboxInfo, node: NodeName, marker: string): Promise<void>;
@@ -59,9 +65,21 @@ kill -KILL $pids 2>/dev/null
 exit 0
 `;
 
-/** The real thing: `docker exec -it` into the node container on the host engine. */
+/** The real thing: a login shell in the node container on the host engine, opened as an exec
+ * through the engine API (engineExec.ts: one hop fewer than a host pty running `docker exec -it`,
+ * whose command line spawnSpec still gives, e.g. for a bench's raw comparison). */
 export function dockerNodeShell(sandboxes: Sandboxes): NodeShell {
   return {
+    open(sandbox, node, marker, size) {
+      return engineExec({
+        docker: sandboxes.engine.docker,
+        container: sandbox.nodes[node].container,
+        cmd: ['bash', '-l'],
+        env: ['TERM=xterm-256color', `${MARKER_ENV}=${marker}`],
+        workingDir: '/root',
+        ...size,
+      });
+    },
     spawnSpec(sandbox, node, marker) {
       const container = sandbox.nodes[node].container;
       return {

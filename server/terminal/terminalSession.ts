@@ -1,5 +1,6 @@
 /**
- * One shell on one node: a pty running the node's login shell, a headless mirror of its screen,
+ * One shell on one node: the node's login shell (NodeShell.open, an exec through the engine API,
+ * or a host pty running NodeShell.spawnSpec's command), a headless mirror of its screen,
  * and end-to-end flow control towards at most one attached socket. The shell outlives its socket
  * for a grace period so a reload reconnects to the same shell; then it is really ended, inside
  * the node (by its marker), not just on the host.
@@ -22,7 +23,7 @@ import { atPrompt } from '../common/prompt.ts';
 import { DisposableStore, Emitter, toDisposable, type Disposable } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import type { SandboxInfo } from '../sandbox/types.ts';
-import type { NodeShell } from './nodeShell.ts';
+import type { NodeShell, ShellProcess } from './nodeShell.ts';
 import { FloodMeter } from './floodMeter.ts';
 import { OutputQueue } from './outputQueue.ts';
 import { ScreenMirror } from './screenMirror.ts';
@@ -147,7 +148,7 @@ export class TerminalSession implements Disposable {
 
   private readonly _opts: TerminalSessionOptions;
   private readonly _log: Logger;
-  private readonly _pty: pty.IPty;
+  private readonly _pty: ShellProcess;
   private readonly _mirror: ScreenMirror;
   private readonly _flow = new FlowController();
   private _socket: TerminalSocket | undefined;
@@ -178,14 +179,7 @@ export class TerminalSession implements Disposable {
     this.node = opts.node;
     this._log = opts.log.child(`${opts.sandbox.id}/${opts.node}`);
     this._mirror = this._store.add(new ScreenMirror(DEFAULT_COLS, DEFAULT_ROWS));
-    const spec = opts.shell.spawnSpec(opts.sandbox, opts.node, this.marker);
-    this._pty = pty.spawn(spec.file, spec.args, {
-      name: 'xterm-256color',
-      cols: DEFAULT_COLS,
-      rows: DEFAULT_ROWS,
-      cwd: process.env.HOME ?? '/',
-      env: spec.env,
-    });
+    this._pty = opts.shell.open?.(opts.sandbox, opts.node, this.marker, { cols: DEFAULT_COLS, rows: DEFAULT_ROWS }) ?? this._spawn(opts);
     this._log.debug('shell started', { pid: this._pty.pid, marker: this.marker });
     this._store.add(this._pty.onData((d) => this._onPtyData(d)));
     this._store.add(this._pty.onExit((e) => this._onPtyExit(e.exitCode)));
@@ -197,6 +191,18 @@ export class TerminalSession implements Disposable {
     }));
     // No socket yet: the grace period runs from the start, so a shell nobody attaches to ends.
     this._startGrace();
+  }
+
+  /** The shell in a host pty running the NodeShell's command. */
+  private _spawn(opts: TerminalSessionOptions): ShellProcess {
+    const spec = opts.shell.spawnSpec(opts.sandbox, opts.node, this.marker);
+    return pty.spawn(spec.file, spec.args, {
+      name: 'xterm-256color',
+      cols: DEFAULT_COLS,
+      rows: DEFAULT_ROWS,
+      cwd: process.env.HOME ?? '/',
+      env: spec.env,
+    });
   }
 
   get isEnded(): boolean {
