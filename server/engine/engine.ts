@@ -160,6 +160,10 @@ async function missingPackages(packages: readonly string[]): Promise<string[]> {
  * own). Shiplab builds its images from Debian packages and sets sandbox limits and firewall rules
  * on the host, so it needs a Debian/Ubuntu Linux host either way.
  */
+/** A fresh machine often runs apt already (unattended-upgrades, a provisioning script): wait for
+ * its lock rather than fail at once. 5 minutes covers an upgrade run; longer is a stuck apt. */
+const APT_WAIT_FOR_LOCK = ['-o', 'DPkg::Lock::Timeout=300'];
+
 export async function installHostPackages(allowInstall = true, packages: readonly string[] = HOST_PACKAGES): Promise<void> {
   const ownEngine = packages.includes('docker.io');
   if (process.platform !== 'linux') {
@@ -185,14 +189,14 @@ export async function installHostPackages(allowInstall = true, packages: readonl
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   log.info('installing host packages from the distribution (one time)', { packages: missing.join(',') });
   log.info('apt-get update');
-  await must('apt-get', ['update', '-q'], { env });
+  await must('apt-get', ['update', '-q', ...APT_WAIT_FOR_LOCK], { env });
   log.info('apt-get install', { packages: missing.join(',') });
   // policy-rc.d stops Debian's postinst from starting the system docker service: Shiplab runs its own.
   const policy = '/usr/sbin/policy-rc.d';
   const hadPolicy = fs.existsSync(policy);
   if (!hadPolicy) fs.writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
   try {
-    await must('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env });
+    await must('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...APT_WAIT_FOR_LOCK, ...missing], { env });
   } finally {
     if (!hadPolicy) fs.rmSync(policy, { force: true });
   }
