@@ -1,7 +1,7 @@
 import headless from '@xterm/headless';
 import serializePkg from '@xterm/addon-serialize';
 import { describe, expect, it } from 'vitest';
-import { MIRROR_SCROLLBACK_LINES, ScreenMirror, plainCut } from './screenMirror.ts';
+import { MIRROR_SCROLLBACK_LINES, ScreenMirror, lineCuts, plainCut, runCuts, runKeepChars, trailingRun } from './screenMirror.ts';
 
 /** What an xterm that parses every byte shows: the mirror must restore exactly this. */
 async function reference(chunks: string[], cols: number, rows: number): Promise<string> {
@@ -36,11 +36,57 @@ describe('plainCut', () => {
     expect(text.slice(cut.from, cut.to)).toBe(lines(7, (i) => `l${i}\r\n`));
   });
 
-  it('drops nothing before an escape, a BEL or another control, nor around a bare line feed', () => {
-    expect(plainCut('a\r\n\x1b[31m' + lines(50, () => 'x\r\n'), 3)).toBeUndefined();
+  it('drops nothing across an escape, a BEL or another control, nor around a bare line feed', () => {
+    expect(plainCut('a\r\n' + lines(50, () => 'x\r\n') + '\x1b[31m', 3, 0, 1 + 2 + 50 * 3 - 40)).toBeDefined();
+    expect(lineCuts('a\r\nx\r\nx\r\n\x1b[31m' + lines(2, () => 'x\r\n'), 3)).toEqual([]);
     expect(plainCut('a\r\n' + lines(50, () => 'x\r\n').replace('x', '\x07'), 60)).toBeUndefined();
     expect(plainCut('a\n' + lines(50, () => 'x\r\n'), 3)).toBeUndefined();
     expect(plainCut('a\r\nb', 3)).toBeUndefined();
+  });
+});
+
+describe('lineCuts', () => {
+  it('cuts in every plain segment, each keeping its first line and keepLines lines', () => {
+    const seg = (tag: string) => `${tag}first\r\n` + lines(20, (i) => `${tag}${i}\r\n`);
+    const text = seg('a') + '\x1b[1m' + seg('b') + '\x07' + 'short\r\n';
+    const cuts = lineCuts(text, 3);
+    expect(cuts).toHaveLength(2);
+    const kept = cuts.reduceRight((t, c) => t.slice(0, c.from) + t.slice(c.to), text);
+    expect(kept).toBe('afirst\r\na17\r\na18\r\na19\r\n\x1b[1mbfirst\r\nb17\r\nb18\r\nb19\r\n\x07short\r\n');
+  });
+});
+
+describe('trailingRun', () => {
+  it('counts the printable run a write ends with, across writes', () => {
+    expect(trailingRun('abc', 0)).toBe(3);
+    expect(trailingRun('abc', 10)).toBe(13);
+    expect(trailingRun('ab\r\ncd', 10)).toBe(2);
+    expect(trailingRun('ab\r\n', 10)).toBe(0);
+  });
+});
+
+describe('runCuts', () => {
+  it('cuts whole rows from the middle of a long run, keeping its head and runKeepChars of its tail', () => {
+    const cols = 10;
+    const text = '$ ' + 'a'.repeat(1_000) + '\r\n';
+    const cuts = runCuts(text, 20, cols);
+    expect(cuts).toHaveLength(1);
+    const { from, to } = cuts[0]!;
+    expect(from).toBe(4); // '$' and ' ' could be inside a CSI; the second 'a' ends any sequence
+    expect((to - from) % cols).toBe(0);
+    expect(text.lastIndexOf('a') + 1 - to).toBeGreaterThanOrEqual(runKeepChars(20, cols));
+    expect(text.lastIndexOf('a') + 1 - to).toBeLessThan(runKeepChars(20, cols) + cols);
+  });
+
+  it('cuts nothing from a short run, a run of sequence parameters, or past the end of plain text', () => {
+    expect(runCuts('a'.repeat(200), 20, 10)).toEqual([]);
+    expect(runCuts('1;2;3'.repeat(1_000), 20, 10)).toEqual([]);
+    expect(runCuts('a'.repeat(5_000), 20, 10, 100)).toEqual([]);
+  });
+
+  it('keeps its head through the second character that can end a sequence', () => {
+    const text = '[31;1' + 'm' + 'b'.repeat(5_000);
+    expect(runCuts(text, 20, 10)[0]!.from).toBe(6);
   });
 });
 
@@ -53,6 +99,14 @@ describe('ScreenMirror', () => {
     ['an escape sequence split across writes', ['ab\x1b[3', '1mred\r\n' + 'r\r\n'.repeat(5_000)]],
     ['bare line feeds', ['abc', '\n'.repeat(3_000), 'x\ny\n'.repeat(2_000)]],
     ['the alternate screen during a flood', ['top\r\n'.repeat(100), '\x1b[?1049h', 'alt\r\n'.repeat(3_000), '\x1b[?1049l', 'back']],
+    ['one long line with no line feed (tr \\0 a), after a prompt', ['root@node1:~# ', 'head -c 2M\r\n', ...Array.from({ length: 32 }, () => 'a'.repeat(65_536)), '\r\nDONE\r\n$ ']],
+    ['a long line of a pattern that does not divide the width, in odd pieces', ['> ', ...Array.from({ length: 300 }, (_, i) => 'abcdefg'.repeat(1_000).slice(i % 7, 5_000 + (i % 13)))]],
+    ['a long line begun inside an escape sequence', ['x\x1b[3', '1' + 'm'.repeat(400_000), '\x1b[0m!']],
+    ['a long line after the cursor was moved mid-row', ['\x1b[5;33H', 'z'.repeat(300_000), ' end']],
+    ['a long line with auto-wrap off', ['\x1b[?7l', 'q'.repeat(300_000), 'Q\x1b[?7h\r\nafter']],
+    ['a flood that starts right after an escape sequence (bracketed paste off)', ['$ yes\r\n', '\x1b[?2004l\r', ...Array.from({ length: 30 }, () => 'y\r\n'.repeat(3_000)), '^C\r\n\x1b[?2004h$ ']],
+    ['floods of lines between colour changes', Array.from({ length: 12 }, (_, i) => `\x1b[3${i % 8}m` + `line ${i}\r\n`.repeat(2_500))],
+    ['a long line in insert mode', ['old text on this row\r', '\x1b[4h', 'i'.repeat(300_000), '\x1b[4l\r\nafter']],
   ];
   for (const [name, chunks] of cases) {
     it(`restores the same screen and scrollback as parsing every byte: ${name}`, async () => {
@@ -61,6 +115,16 @@ describe('ScreenMirror', () => {
       expect(got.snapshot).toBe(want);
     });
   }
+
+  it('parses one long line without parsing all of it', async () => {
+    const got = await mirrored(Array.from({ length: 32 }, () => 'a'.repeat(65_536)), 120, 32);
+    expect(got.dropped).toBeGreaterThan(1_500_000);
+  });
+
+  it('parses a flood begun after an escape sequence without parsing all of it', async () => {
+    const got = await mirrored(['\x1b[?2004l\r', ...Array.from({ length: 40 }, () => 'y\r\n'.repeat(2000))], 80, 24);
+    expect(got.dropped).toBeGreaterThan(200_000);
+  });
 
   it('parses a flood without parsing all of it', async () => {
     const got = await mirrored(Array.from({ length: 40 }, () => 'y\r\n'.repeat(2000)), 80, 24);
