@@ -10,6 +10,7 @@ import { logger, type Logger } from '../core/log.ts';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
 import { dockerNodeShell, type NodeShell } from './nodeShell.ts';
 import { linkSocket, watchSocket } from './socketLink.ts';
+import { EchoPriority } from './echoPriority.ts';
 import { TerminalSession, type TerminalStats } from './terminalSession.ts';
 import { typeLines, type TypeLinesOptions } from './typist.ts';
 
@@ -43,6 +44,8 @@ export class TerminalHub implements Disposable {
   private readonly _sandboxes: Sandboxes;
   private readonly _shell: NodeShell;
   private readonly _log: Logger;
+  /** One for all terminals: a flood is held while another terminal waits for its echo. */
+  private readonly _priority = this._store.add(new EchoPriority());
   readonly graceMs: number;
 
   constructor(opts: TerminalHubOptions) {
@@ -170,7 +173,7 @@ export class TerminalHub implements Disposable {
     const key = `${sandbox.id}/${node}`;
     const existing = this._sessions.get(key);
     if (existing && !existing.isEnded) return existing;
-    const created = new TerminalSession({ sandbox, node, shell: this._shell, graceMs: this.graceMs, log: this._log });
+    const created = new TerminalSession({ sandbox, node, shell: this._shell, graceMs: this.graceMs, log: this._log, priority: this._priority });
     this._sessions.set(key, created);
     created.onEnded(() => {
       if (this._sessions.get(key) === created) this._sessions.delete(key);

@@ -5,7 +5,7 @@ import { AckCounter, HIGH_WATERMARK_BYTES } from '../common/flowControl.ts';
 import { logger } from '../core/log.ts';
 import type { SandboxInfo } from '../sandbox/types.ts';
 import { localNodeShell, markedHostPids } from './nodeShell.ts';
-import { TerminalSession, VIEWER_MAX_BUFFERED_BYTES, VIEWER_TOO_SLOW_CODE, type TerminalSocket } from './terminalSession.ts';
+import { TerminalSession, VIEWER_MAX_BUFFERED_BYTES, VIEWER_TOO_SLOW_CODE, endsLikePrompt, type TerminalSocket } from './terminalSession.ts';
 
 const sandbox = { id: 'unit', owner: 'learner', nodes: {} } as unknown as SandboxInfo;
 const log = logger('test');
@@ -291,3 +291,18 @@ describe('TerminalSession viewers (local bash)', { timeout: 30_000 }, () => {
     expect(plain(new TextDecoder().decode(v.snapshots().at(-1)!.data))).toMatch(/\^C\s*(\r?\n)*root@node1:~# $/);
   });
 });
+
+describe('endsLikePrompt', () => {
+  it('sees a prompt at the end of a read, colours and bracketed-paste sequences aside', () => {
+    expect(endsLikePrompt('y\ny\n^C\r\n\x1b[?2004hroot@node1:~# ')).toBe(true);
+    expect(endsLikePrompt('^C\r\n\x1b]0;root@node1: ~\x07\x1b[01;32mroot@node1\x1b[00m:\x1b[01;34m~\x1b[00m# ')).toBe(true);
+    expect(endsLikePrompt('/ # ')).toBe(true);
+  });
+
+  it('sees none in flood output or a line that merely contains one', () => {
+    expect(endsLikePrompt('y\ny\ny\n')).toBe(false);
+    expect(endsLikePrompt('root@node1:~# \r\ny\n')).toBe(false);
+    expect(endsLikePrompt('price: 5 $')).toBe(false);
+  });
+});
+

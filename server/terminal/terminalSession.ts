@@ -19,11 +19,12 @@ import type { NodeName } from '../common/api.ts';
 import { CloseCode } from '../common/api.ts';
 import { frames } from '../common/frames.ts';
 import { FlowController, HIGH_WATERMARK_BYTES, LOW_WATERMARK_BYTES } from '../common/flowControl.ts';
-import { atPrompt } from '../common/prompt.ts';
+import { atPrompt, looksLikePrompt } from '../common/prompt.ts';
 import { DisposableStore, Emitter, toDisposable, type Disposable } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import type { SandboxInfo } from '../sandbox/types.ts';
 import type { NodeShell, ShellProcess } from './nodeShell.ts';
+import type { EchoPriority } from './echoPriority.ts';
 import { FloodMeter } from './floodMeter.ts';
 import { OutputQueue } from './outputQueue.ts';
 import { ScreenMirror } from './screenMirror.ts';
@@ -35,9 +36,17 @@ import { ScreenMirror } from './screenMirror.ts';
 export const OUTPUT_BATCH_MS = 5;
 
 /** Ctrl-C during a flood: output is not streamed but only mirrored until the shell has been
- * quiet this long, then one snapshot replaces the scrolling (see _startSkip). 30 ms is longer
- * than any gap inside a flood and short enough to feel instant. */
-export const SKIP_QUIET_MS = 30;
+ * quiet this long, then one snapshot replaces the scrolling (see _startSkip). Gaps inside a
+ * draining flood are under 2 ms here; an event-loop stall that only looks like quiet is ruled out
+ * by looking again after pending I/O was read (setImmediate), and a pty paused for the mirror is
+ * not quiet. 15 ms keeps Ctrl-C → prompt under 50 ms with a whole pipeline to drain. */
+export const SKIP_QUIET_MS = 15;
+/** During a skip, output that ends like a prompt (the shell is back) ends the skip after only this
+ * much quiet: the rest of the pipeline came before the prompt. */
+export const SKIP_PROMPT_QUIET_MS = 3;
+/** How much of the end of a read is looked at for a prompt (a coloured prompt with its escapes). */
+const PROMPT_TAIL_CHARS = 256;
+
 /** A program that ignores Ctrl-C and keeps flooding gets streamed again after this long. */
 const SKIP_MAX_MS = 3_000;
 
@@ -83,6 +92,9 @@ export interface TerminalSessionOptions {
   /** How long the shell survives without a socket, ms. */
   graceMs: number;
   log: Logger;
+  /** Shared by the server's terminals: a flooding shell is held while another waits for an
+   * echo (echoPriority.ts). Without it, nothing is held. */
+  priority?: EchoPriority;
 }
 
 export interface TerminalStats {
@@ -107,6 +119,8 @@ export interface TerminalStats {
   pauses: number;
   /** How often Ctrl-C during a flood skipped to a snapshot. */
   skips: number;
+  /** How often this shell's flood was held for another terminal's echo. */
+  echoHolds: number;
   /** Output bytes sent in total. */
   bytesOut: number;
 }
@@ -128,6 +142,16 @@ interface Viewer {
   /** Waiting for its snapshot: output is queued, not sent. */
   waiting: boolean;
 }
+
+/** True when a read ends like a shell prompt (escape sequences aside): the prompt rule's
+ * PROMPT_AT_CURSOR on the text after the read's last line break. */
+export function endsLikePrompt(data: string): boolean {
+  const tail = data.slice(-PROMPT_TAIL_CHARS).replace(ESCAPE_SEQUENCE, '');
+  return looksLikePrompt(tail.slice(Math.max(tail.lastIndexOf('\n'), tail.lastIndexOf('\r')) + 1));
+}
+
+/** CSI, OSC (to BEL or ST) and two-character escape sequences. */
+const ESCAPE_SEQUENCE = /\x1b\[[0-?]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[ -\/]*[0-~]/g;
 
 export function closeReason(s: string): string {
   let r = s;
@@ -168,6 +192,9 @@ export class TerminalSession implements Disposable {
   private readonly _floodMeter = new FloodMeter();
   private _grace: ReturnType<typeof setTimeout> | undefined;
   private _ptyPaused = false;
+  /** Held for another terminal's echo (EchoPriority); resumed when the hold ends. */
+  private _held = false;
+  private _echoHolds = 0;
   private _pauses = 0;
   private _bytesOut = 0;
   private _exited = false;
@@ -183,6 +210,15 @@ export class TerminalSession implements Disposable {
     this._log.debug('shell started', { pid: this._pty.pid, marker: this.marker });
     this._store.add(this._pty.onData((d) => this._onPtyData(d)));
     this._store.add(this._pty.onExit((e) => this._onPtyExit(e.exitCode)));
+    if (opts.priority) {
+      this._store.add(
+        opts.priority.onRelease(() => {
+          if (!this._held) return;
+          this._held = false;
+          this._updatePause();
+        }),
+      );
+    }
     this._store.add(toDisposable(() => this._killPty()));
     this._store.add(toDisposable(() => {
       this._cancelBatch();
@@ -224,6 +260,7 @@ export class TerminalSession implements Disposable {
       ptyPaused: this._ptyPaused,
       pauses: this._pauses,
       skips: this._skips,
+      echoHolds: this._echoHolds,
       bytesOut: this._bytesOut,
     };
   }
@@ -248,7 +285,8 @@ export class TerminalSession implements Disposable {
     return this._lastOutputAt;
   }
 
-  /** Line feeds the shell has written so far: a typed line's Enter echoes one. */
+  /** Grows each time the shell writes output holding a line feed (a typed line's Enter echoes
+   * one): compare two readings to know whether a line feed came between them. */
   get lineFeeds(): number {
     return this._lineFeeds;
   }
@@ -397,17 +435,25 @@ export class TerminalSession implements Disposable {
     });
   }
 
-  private _armSkipTimer(ms: number): void {
+  /** Ends the skip once output has been quiet for `quietMs`, looking first after `ms`. */
+  private _armSkipTimer(ms: number, quietMs = SKIP_QUIET_MS): void {
     clearTimeout(this._skipTimer);
-    this._skipTimer = setTimeout(() => {
-      if (!this._skipping) return;
-      const now = performance.now();
-      const quietFor = now - this._lastData;
-      if (quietFor < SKIP_QUIET_MS && now - this._skipStarted < SKIP_MAX_MS) return this._armSkipTimer(SKIP_QUIET_MS - quietFor);
-      this._skipping = false;
-      if (this._socket) this._sendSnapshot(this._socket);
-      for (const v of this._viewers) this._snapshotViewer(v);
-    }, ms);
+    // Timers run before the poll phase: after a stall, output already waiting in the socket has
+    // not been read yet. setImmediate looks after the poll phase has read it.
+    this._skipTimer = setTimeout(() => setImmediate(() => this._endSkipIfQuiet(quietMs)), ms);
+  }
+
+  private _endSkipIfQuiet(quietMs: number): void {
+    if (!this._skipping || this.isEnded) return;
+    const now = performance.now();
+    const quietFor = now - this._lastData;
+    if ((quietFor < quietMs || this._ptyPaused) && now - this._skipStarted < SKIP_MAX_MS) {
+      // Output came after the prompt-like read: back to the full quiet.
+      return this._armSkipTimer(Math.max(1, SKIP_QUIET_MS - quietFor));
+    }
+    this._skipping = false;
+    if (this._socket) this._sendSnapshot(this._socket);
+    for (const v of this._viewers) this._snapshotViewer(v);
   }
 
   /** The socket went away: forget its window and start the grace period. */
@@ -425,6 +471,7 @@ export class TerminalSession implements Disposable {
   input(data: Uint8Array): void {
     if (this.isEnded || this._exited) return;
     if (data.includes(CTRL_C) && this._flooding()) this._startSkip();
+    this._opts.priority?.input(this);
     this._pty.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   }
 
@@ -491,9 +538,22 @@ export class TerminalSession implements Disposable {
   private _onPtyData(data: string): void {
     const now = performance.now();
     this._lastOutputAt = now;
-    for (let i = data.indexOf('\n'); i >= 0; i = data.indexOf('\n', i + 1)) this._lineFeeds++;
+    // One count per read that holds a line feed, not per line feed: `yes` writes millions a
+    // second, and the typist only asks whether one came since it pressed Enter.
+    if (data.includes('\n')) this._lineFeeds++;
     this._floodMeter.count(data.length, now);
-    if (this._skipping) this._lastData = now;
+    const priority = this._opts.priority;
+    if (priority) {
+      priority.output(this);
+      if (!this._held && this._flooding() && priority.holds(this, now)) {
+        this._held = true;
+        this._echoHolds++;
+      }
+    }
+    if (this._skipping) {
+      this._lastData = now;
+      if (endsLikePrompt(data)) this._armSkipTimer(SKIP_PROMPT_QUIET_MS, SKIP_PROMPT_QUIET_MS);
+    }
     else if (this._socket || this._viewers.size > 0) {
       const bytes = Buffer.from(data, 'utf8');
       if (this._socket) this._queue.push(bytes);
@@ -563,13 +623,14 @@ export class TerminalSession implements Disposable {
     if (this._exited || this._store.isDisposed) return;
     // While skipping, nothing is sent, so the client's window does not hold the shell back.
     const load = this._skipping ? 0 : this._flow.unacked + this._queue.bytes;
-    const backlog = this._mirror.backlog;
-    if (!this._ptyPaused && (load >= HIGH_WATERMARK_BYTES || backlog >= HIGH_WATERMARK_BYTES)) {
+    const backlog = this._mirror.parserBacklog;
+    if (!this._ptyPaused && (this._held || load >= HIGH_WATERMARK_BYTES || backlog >= HIGH_WATERMARK_BYTES)) {
       this._ptyPaused = true;
       this._pauses++;
-      this._floodMeter.paused(performance.now());
+      // A hold is not flow control: it does not make the shell look like it floods.
+      if (!this._held) this._floodMeter.paused(performance.now());
       this._pty.pause();
-    } else if (this._ptyPaused && load < LOW_WATERMARK_BYTES && backlog < LOW_WATERMARK_BYTES) {
+    } else if (this._ptyPaused && !this._held && load < LOW_WATERMARK_BYTES && backlog < LOW_WATERMARK_BYTES) {
       this._ptyPaused = false;
       this._pty.resume();
     }
