@@ -17,13 +17,16 @@
  * Figures: echo idle p50/p99, echo while B floods p50/p99, Ctrl-C under `yes` → prompt (each of
  * SHIPLAB_BENCH_CTRLC_RUNS runs), throughput of SHIPLAB_BENCH_MB MB into the client, server RSS
  * idle and during the flood, with ratios. Env: SHIPLAB_BENCH_SAMPLES (300), SHIPLAB_BENCH_MB (50),
- * SHIPLAB_BENCH_CTRLC_RUNS (5), SHIPLAB_BENCH_FLOOD_S (warm-up of a flood before sampling, 3).
+ * SHIPLAB_BENCH_CTRLC_RUNS (5), SHIPLAB_BENCH_FLOOD_S (warm-up of a flood before sampling, 3),
+ * SHIPLAB_BENCH_PROF (a directory: the server writes a V8 CPU profile there),
+ * SHIPLAB_BENCH_SERVER_FLAGS (more node flags for the server, e.g. --trace-gc).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as pty from 'node-pty';
 import { WebSocket } from 'ws';
@@ -254,12 +257,45 @@ interface Server {
   pid: number;
   engineHost: string;
   child: ChildProcess;
+  /** The server's event-loop delay since the last call (p50 / p99 / max, ms): how long anything
+   * ready to run, a keystroke's echo included, waited for the loop. */
+  loopDelay(): Promise<LoopDelay>;
+}
+
+interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+  /** Garbage collections meanwhile, the longest pause (ms), and how many paused over 10 ms. */
+  gcs: number;
+  gcMax: number;
+  gcOver10: number;
 }
 
 async function startServer(dataDir: string): Promise<Server> {
   const env = { ...process.env, SHIPLAB_HOST: '127.0.0.1', SHIPLAB_PORT: '0', SHIPLAB_LOG: process.env.SHIPLAB_LOG ?? 'quiet', SHIPLAB_ADMIN_TOKEN: crypto.randomBytes(16).toString('hex') };
-  const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--serve', dataDir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // SHIPLAB_BENCH_PROF=<dir>: the server writes a V8 CPU profile there when it exits;
+  // SHIPLAB_BENCH_SERVER_FLAGS: more node flags for the server (--trace-gc, say).
+  const prof = [
+    ...(process.env.SHIPLAB_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SHIPLAB_BENCH_PROF}`] : []),
+    ...(process.env.SHIPLAB_BENCH_SERVER_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
+  ];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', SELF, '--serve', dataDir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let engineHost = '';
+  let onDelay: ((d: LoopDelay) => void) | undefined;
+  let lines = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    lines += d.toString();
+    let nl: number;
+    while ((nl = lines.indexOf('\n')) >= 0) {
+      const line = lines.slice(0, nl);
+      // What extra flags make the server print (--trace-gc) goes to the bench's stderr.
+      if (prof.length && !line.startsWith('BENCH ')) console.error(`server: ${line}`);
+      const m = /^BENCH loop-delay (\S+) (\S+) (\S+) (\S+) (\S+) (\S+)/.exec(line);
+      lines = lines.slice(nl + 1);
+      if (m) onDelay?.({ p50: Number(m[1]), p99: Number(m[2]), max: Number(m[3]), gcs: Number(m[4]), gcMax: Number(m[5]), gcOver10: Number(m[6]) });
+    }
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -270,7 +306,16 @@ async function startServer(dataDir: string): Promise<Server> {
     });
     child.once('exit', (code) => reject(new Error(`the server exited (${code}) before it was running`)));
   });
-  return { url, pid: child.pid!, engineHost, child };
+  const loopDelay = () =>
+    withTimeout(
+      new Promise<LoopDelay>((resolve) => {
+        onDelay = resolve;
+        child.kill('SIGUSR2');
+      }),
+      5_000,
+      'the server’s loop delay',
+    );
+  return { url, pid: child.pid!, engineHost, child, loopDelay };
 }
 
 async function serve(dir: string): Promise<void> {
@@ -283,6 +328,19 @@ async function serve(dir: string): Promise<void> {
   console.log(`BENCH engine ${sandboxes.engine.host}`);
   const lessons = await loadLessonService(path.join(ROOT, 'lessons'), sandboxes);
   const lab = await createLabServer({ sandboxes, lessons, host, port, graceMs: terminalGraceMs, dataDir: dir });
+  // SIGUSR2: print the event-loop delay since the last one (1 ms resolution), then start over.
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  // And the garbage collector's pauses meanwhile: how much of the delay they explain.
+  let gc: number[] = [];
+  new PerformanceObserver((list) => gc.push(...list.getEntries().map((e) => e.duration))).observe({ entryTypes: ['gc'] });
+  process.on('SIGUSR2', () => {
+    const ms = (ns: number) => (ns / 1e6).toFixed(2);
+    const gcMax = gc.length ? Math.max(...gc) : 0;
+    console.log(`BENCH loop-delay ${ms(delay.percentile(50))} ${ms(delay.percentile(99))} ${ms(delay.max)} ${gc.length} ${gcMax.toFixed(2)} ${gc.filter((d) => d > 10).length}`);
+    delay.reset();
+    gc = [];
+  });
   console.log(`Shiplab is running at ${lab.url}/`);
   const shutdown = () =>
     void (async () => {
@@ -398,12 +456,16 @@ export async function nodeBench(): Promise<void> {
     const rssIdle = idleRss.stop();
 
     step('echo, idle');
+    await server.loopDelay();
     const [idleShip, idleRaw] = await echoes([ship, raw], SAMPLES);
+    const idleLoop = await server.loopDelay();
 
     step('echo while learner B floods `yes` through Shiplab');
     let f = await startFlood(server.url, b.token, 'shiplab', server.engineHost, containerB);
     const floodRss = sampleRss(server.pid);
+    await server.loopDelay();
     const [floodShip, floodRawUnderShip] = await echoes([ship, raw], SAMPLES);
+    const floodLoop = await server.loopDelay();
     const rssFlood = floodRss.stop();
     const shipFloodRate = pct(f.rates, 50);
     await f.stop();
@@ -448,6 +510,9 @@ export async function nodeBench(): Promise<void> {
     console.log(`  flood rate into B: Shiplab ${f1(shipFloodRate / 1e6)} MB/s, raw ${f1(rawFloodRate / 1e6)} MB/s`);
     console.log(`  Ctrl-C under yes → prompt (ms)       Shiplab ${ccShip.map((x) => x.toFixed(0)).join(', ')} (max ${f1(Math.max(...ccShip))})   raw ${ccRaw.map((x) => x.toFixed(0)).join(', ')} (max ${f1(Math.max(...ccRaw))})   ratio of medians ${f1(pct(ccShip, 50) / pct(ccRaw, 50))}×`);
     console.log(`  throughput ${MB} MB into a Node client   Shiplab ${f1(tpShip)} MB/s   raw ${f1(tpRaw)} MB/s   ${f2(tpShip / tpRaw)}×   (into TermClient, parsing: ${f1(tpParsed)} MB/s)`);
+    const loop = (d: LoopDelay) => `p50 ${f2(d.p50)} / p99 ${f2(d.p99)} / max ${f2(d.max)} (GC: ${d.gcs}, longest ${f1(d.gcMax)}, ${d.gcOver10} over 10 ms)`;
+    console.log(`  server event-loop delay (ms)         idle echo ${loop(idleLoop)}`);
+    console.log(`                                       B flooding through Shiplab ${loop(floodLoop)}`);
     const idle = pct(rssIdle, 50);
     console.log(`  server RSS (MiB)                     idle ${mib(idle)}, B flooding max ${mib(Math.max(...rssFlood))} (${f2(Math.max(...rssFlood) / idle)}×), ${MB} MB throughput max ${mib(Math.max(...rssTp))} (${f2(Math.max(...rssTp) / idle)}×)`);
   } finally {
