@@ -23,6 +23,7 @@ import { SESSION_COOKIE } from '../server/common/api.ts';
 import { LabClient } from '../server/robot/labClient.ts';
 import { TermClient } from '../server/robot/termClient.ts';
 import { startLab, type Lab } from '../test/helpers/lab.ts';
+import { typeIn, waitScreen } from '../test/helpers/labPage.ts';
 import { CTRLC_RUNS, nodeBench, startFlood } from './terminalNode.ts';
 
 const SAMPLES = Number(process.env.SHIPLAB_BENCH_SAMPLES ?? 200);
@@ -36,6 +37,10 @@ const CHARS_PER_LINE = 30;
 const TYPING_GAP_MS = 30;
 /** The raw pty keeps this much of its latest output to match against. */
 const RAW_TAIL_CHARS = 4096;
+/** A prompt may take this long to show: the first shell of a cold sandbox, or a redraw behind a flood. */
+const PROMPT_TIMEOUT_MS = 120_000;
+/** Screen polling: the throughput's end is seen at most this late. */
+const SCREEN_POLL_MS = 50;
 const FLOOD_CMD = `head -c ${MB * 1_000_000} /dev/zero | tr '\\0' a; echo; echo DONE-$((40+2))`;
 
 interface Echo {
@@ -78,23 +83,10 @@ async function installProbe(page: Page): Promise<void> {
   });
 }
 
-async function screen(page: Page, node: string): Promise<string> {
-  return page.evaluate((n) => (window as unknown as { __shiplab: { terminals: { view(n: string): { screenText(): string } } } }).__shiplab.terminals.view(n).screenText(), node);
-}
-
-async function waitScreen(page: Page, node: string, re: RegExp, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!re.test(await screen(page, node))) {
-    if (Date.now() > deadline) throw new Error(`${node} never showed ${re}`);
-    await page.waitForTimeout(50);
-  }
-}
-
+/** The tab first: typing goes to the terminal shown, and the bench switches between nodes. */
 async function typeLine(page: Page, node: string, line: string): Promise<void> {
   await page.click(`.tab[data-node="${node}"]`);
-  await page.click(`.terminal[data-node="${node}"] .xterm-host`);
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
+  await typeIn(page, node, line);
 }
 
 async function browserEcho(page: Page, samples: number): Promise<Echo> {
@@ -104,7 +96,7 @@ async function browserEcho(page: Page, samples: number): Promise<Echo> {
   for (let i = 0; i < samples; i++) {
     if (i > 0 && i % CHARS_PER_LINE === 0) {
       await page.keyboard.press('Control+U');
-      await waitScreen(page, 'node1', /root@node1:~# ?$/m);
+      await waitScreen(page, 'node1', /root@node1:~# ?$/m, PROMPT_TIMEOUT_MS, SCREEN_POLL_MS);
     }
     const ch = String.fromCharCode(97 + (i % 26));
     // A typist's pace: the server batches output only inside bursts (< OUTPUT_BATCH_MS apart).
@@ -154,7 +146,7 @@ async function browserThroughput(page: Page): Promise<{ mbps: number; rss: numbe
   const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 250);
   const t0 = performance.now();
   await typeLine(page, 'node1', FLOOD_CMD);
-  await waitScreen(page, 'node1', /^DONE-42$/m, 600_000);
+  await waitScreen(page, 'node1', /^DONE-42$/m, 600_000, SCREEN_POLL_MS);
   const dt = performance.now() - t0;
   clearInterval(sampler);
   const bytes = (await rendered()) - before;
@@ -274,7 +266,7 @@ async function main(): Promise<void> {
     const { page } = await lab.page({ width: 1280, height: 720 });
     await page.goto(`${lab.url}/${RENDERER}#/lesson/welcome`);
     await page.waitForSelector('.terminal[data-node="node1"][data-state="open"]', { timeout: 300_000 });
-    await waitScreen(page, 'node1', /root@node1:~# ?$/m);
+    await waitScreen(page, 'node1', /root@node1:~# ?$/m, PROMPT_TIMEOUT_MS, SCREEN_POLL_MS);
     await page.click('.tab[data-node="remote-docker-engine"]');
     await page.waitForSelector('.terminal[data-node="remote-docker-engine"][data-state="open"]', { timeout: 30_000 });
     await page.click('.tab[data-node="node1"]');

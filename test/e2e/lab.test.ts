@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ROOT } from '../../server/core/config.ts';
 import { startLab, type Lab } from '../helpers/lab.ts';
+import { screen, typeIn, waitOpen, waitScreen } from '../helpers/labPage.ts';
 
 const RESULTS = path.join(ROOT, 'test-results');
 /** A sandbox starts in ~3 s here; a cold engine or a loaded machine gets much longer. */
@@ -29,42 +30,12 @@ afterAll(async () => {
   expect(created.filter((id) => lab.sandboxes.get(id))).toEqual([]);
 });
 
-/** The visible text of a node's terminal, read from xterm's buffer (the WebGL renderer draws to
- * a canvas, so the DOM has no text). */
-function screen(node: string): Promise<string> {
-  return page.evaluate(
-    (n) => (window as unknown as { __shiplab?: { terminals: { views(): { node: string; screenText(): string }[] } } }).__shiplab?.terminals.views().find((v) => v.node === n)?.screenText() ?? '',
-    node,
-  );
-}
-
-async function waitScreen(node: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await screen(node);
-    if (pattern.test(s)) return s;
-    if (Date.now() > deadline) throw new Error(`${node} never showed ${pattern}; it shows:\n${s}`);
-    await page.waitForTimeout(100);
-  }
-}
-
-async function waitOpen(node: string, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
-  await page.waitForSelector(`.terminal[data-node="${node}"][data-state="open"]`, { timeout: timeoutMs });
-  await waitScreen(node, /root@[\w-]+:~# ?$/m);
-}
-
-async function typeIn(node: string, line: string): Promise<void> {
-  await page.click(`.terminal[data-node="${node}"] .xterm-host`);
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
-}
-
 describe('lab page (chromium, real sandbox, welcome lesson)', () => {
   it('lists lessons and opens one, starting its sandbox', async () => {
     await page.goto(lab.url + '/');
     await page.click('.card[data-lesson="welcome"] a');
     await page.waitForSelector('.status[data-state="ready"]', { timeout: READY_TIMEOUT_MS });
-    await waitOpen('node1');
+    await waitOpen(page, 'node1', READY_TIMEOUT_MS);
     expect(await page.textContent('.status')).toMatch(/Sandbox ready · \d+:\d\d(:\d\d)? left/);
   });
 
@@ -78,15 +49,15 @@ describe('lab page (chromium, real sandbox, welcome lesson)', () => {
   });
 
   it('runs docker version typed into node1', async () => {
-    await typeIn('node1', 'docker version');
-    const s = await waitScreen('node1', /Server:[\s\S]*Engine/);
+    await typeIn(page, 'node1', 'docker version');
+    const s = await waitScreen(page, 'node1', /Server:[\s\S]*Engine/);
     expect(s).toMatch(/Version:\s+\d+\.\d+/);
-    await typeIn('node1', 'clear');
+    await typeIn(page, 'node1', 'clear');
   });
 
   it('runs a runnable block with its button, and autocheck turns the step green', async () => {
     await page.click('.step[data-step="0"] button.run[data-node="node1"]');
-    await waitScreen('node1', /docker run --name hello busybox echo hello\s*\n(?:[\s\S]*\n)?hello\s*$/m, 60_000);
+    await waitScreen(page, 'node1', /docker run --name hello busybox echo hello\s*\n(?:[\s\S]*\n)?hello\s*$/m, 60_000);
     // No Check click: the server's autocheck pushes the pass over SSE.
     await page.waitForSelector('.step[data-step="0"].passed', { timeout: 30_000 });
     expect(await page.textContent('.step[data-step="0"] .result')).toContain('checked automatically');
@@ -105,22 +76,22 @@ describe('lab page (chromium, real sandbox, welcome lesson)', () => {
   });
 
   it('restores the screen after a reload, in the same shell', async () => {
-    await typeIn('node1', 'echo reload-marker-$$');
-    const before = await waitScreen('node1', /^reload-marker-\d+$/m);
+    await typeIn(page, 'node1', 'echo reload-marker-$$');
+    const before = await waitScreen(page, 'node1', /^reload-marker-\d+$/m);
     const pid = /^reload-marker-(\d+)$/m.exec(before)![1]!;
     await page.reload();
-    await waitOpen('node1', 30_000);
-    expect(await screen('node1')).toContain(`reload-marker-${pid}`);
-    await typeIn('node1', 'echo same-shell-$$');
-    await waitScreen('node1', new RegExp(`^same-shell-${pid}$`, 'm'));
+    await waitOpen(page, 'node1', 30_000);
+    expect(await screen(page, 'node1')).toContain(`reload-marker-${pid}`);
+    await typeIn(page, 'node1', 'echo same-shell-$$');
+    await waitScreen(page, 'node1', new RegExp(`^same-shell-${pid}$`, 'm'));
     expect(await page.locator('.step[data-step="0"].passed').count()).toBe(1);
   });
 
   it('opens the remote-docker-engine tab', async () => {
     await page.click('.tab[data-node="remote-docker-engine"]');
-    await waitOpen('remote-docker-engine', 30_000);
-    await typeIn('remote-docker-engine', 'hostname');
-    await waitScreen('remote-docker-engine', /^remote-docker-engine$/m);
+    await waitOpen(page, 'remote-docker-engine', 30_000);
+    await typeIn(page, 'remote-docker-engine', 'hostname');
+    await waitScreen(page, 'remote-docker-engine', /^remote-docker-engine$/m);
     await page.screenshot({ path: path.join(RESULTS, 'lab-1280x720.png') });
   });
 
@@ -153,9 +124,9 @@ describe('lab page (chromium, real sandbox, welcome lesson)', () => {
     expect(await page.locator('.step.passed').count()).toBe(2);
     const after = (await page.evaluate(() => fetch('/api/sandbox').then((r) => r.json()))) as { id: string };
     expect(after.id).toBe(sandboxId.id);
-    await waitOpen('node1', 30_000);
+    await waitOpen(page, 'node1', 30_000);
     // The container from before the restart is still there: same sandbox.
-    await typeIn('node1', 'docker ps -a --format "{{.Names}}"');
-    await waitScreen('node1', /^hello$/m);
+    await typeIn(page, 'node1', 'docker ps -a --format "{{.Names}}"');
+    await waitScreen(page, 'node1', /^hello$/m);
   });
 });

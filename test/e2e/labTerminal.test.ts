@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startLab, type Lab } from '../helpers/lab.ts';
+import { screen, typeIn, waitOpen, waitScreen, type Hooks, type ViewHook } from '../helpers/labPage.ts';
 
 /** A sandbox starts in ~3 s here; a cold engine or a loaded machine gets much longer. */
 const READY_TIMEOUT_MS = 120_000;
@@ -28,51 +29,22 @@ afterAll(async () => {
   expect(created.filter((id) => lab.sandboxes.get(id))).toEqual([]);
 });
 
-/** The part of a TerminalView (web/terminalView.ts) these tests read through window.__shiplab. */
-interface ViewHook {
-  node: string;
+/** What cellInk reads of a TerminalView (web/terminalView.ts) beyond the shared hook. */
+interface TermViewHook extends ViewHook {
   renderer: string;
-  screenText(): string;
   term: {
     cols: number;
     rows: number;
     buffer: { active: { viewportY: number; getLine(y: number): { translateToString(trimRight: boolean): string } | undefined } };
   };
 }
-type Hooks = { __shiplab?: { terminals: { views(): ViewHook[] } } };
-
-/** The visible text of a node's terminal ('' while it has no view). */
-function screen(node: string): Promise<string> {
-  return page.evaluate((n) => (window as unknown as Hooks).__shiplab?.terminals.views().find((v) => v.node === n)?.screenText() ?? '', node);
-}
-
-async function waitScreen(node: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await screen(node);
-    if (pattern.test(s)) return s;
-    if (Date.now() > deadline) throw new Error(`${node} never showed ${pattern}; it shows:\n${s}`);
-    await page.waitForTimeout(100);
-  }
-}
-
-async function waitOpen(node: string, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
-  await page.waitForSelector(`.terminal[data-node="${node}"][data-state="open"]`, { timeout: timeoutMs });
-  await waitScreen(node, /root@[\w-]+:~# ?$/m);
-}
-
-async function typeIn(node: string, line: string): Promise<void> {
-  await page.click(`.terminal[data-node="${node}"] .xterm-host`);
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
-}
 
 /** How many times `line` ran in `node`'s shell, from bash's history (the `[x]` keeps the counting
  * command from counting itself). */
 async function timesRun(node: string, line: string): Promise<number> {
   const marker = `count-${node}-${Date.now()}`;
-  await typeIn(node, `echo ${marker}=$(history | grep -c -- '[${line[0]}]${line.slice(1)}$')`);
-  const s = await waitScreen(node, new RegExp(`^${marker}=(\\d+)$`, 'm'));
+  await typeIn(page, node, `echo ${marker}=$(history | grep -c -- '[${line[0]}]${line.slice(1)}$')`);
+  const s = await waitScreen(page, node, new RegExp(`^${marker}=(\\d+)$`, 'm'));
   return Number(new RegExp(`^${marker}=(\\d+)$`, 'm').exec(s)![1]);
 }
 
@@ -93,7 +65,7 @@ async function cellInk(node: string, texts: string[], cols: number): Promise<Cel
   const sel = `.terminal[data-node="${node}"] .xterm-screen`;
   const g = await page.evaluate(
     ({ node, sel }) => {
-      const v = (window as unknown as Hooks).__shiplab!.terminals.views().find((x) => x.node === node)!;
+      const v = (window as unknown as Hooks<TermViewHook>).__shiplab!.terminals.views().find((x) => x.node === node)!;
       const r = document.querySelector(sel)!.getBoundingClientRect();
       const b = v.term.buffer.active;
       const rows: string[] = [];
@@ -144,18 +116,18 @@ describe('lab terminals (chromium, real sandbox, welcome lesson)', () => {
   it('runs a remote-docker-engine block clicked before its tab was ever opened, there and exactly once', async () => {
     await page.goto(lab.url + '/#/lesson/welcome');
     await page.waitForSelector('.status[data-state="ready"]', { timeout: READY_TIMEOUT_MS });
-    await waitOpen('node1');
+    await waitOpen(page, 'node1', READY_TIMEOUT_MS);
     // A fresh page: remote-docker-engine has no terminal yet, nor a shell on the server.
     expect(await page.locator('.terminal[data-node="remote-docker-engine"]').count()).toBe(0);
 
     await page.click(`.step[data-step="${REMOTE_STEP}"] button.run[data-node="remote-docker-engine"] >> nth=0`);
     expect(await page.getAttribute('.tab[data-node="remote-docker-engine"]', 'aria-selected')).toBe('true');
     // Docker prints the new container's id after the command line.
-    const s = await waitScreen('remote-docker-engine', /^[0-9a-f]{64}$/m, 90_000);
+    const s = await waitScreen(page, 'remote-docker-engine', /^[0-9a-f]{64}$/m, 90_000);
     // Typed once, after the prompt (not echoed early by a shell still starting, then again).
     expect(s.split(REMOTE_COMMAND).length - 1, s).toBe(1);
     expect(s).toMatch(new RegExp(`root@remote-docker-engine:~# ${REMOTE_COMMAND}$`, 'm'));
-    await waitScreen('remote-docker-engine', /root@remote-docker-engine:~# ?$/m);
+    await waitScreen(page, 'remote-docker-engine', /root@remote-docker-engine:~# ?$/m);
     expect(await timesRun('remote-docker-engine', REMOTE_COMMAND)).toBe(1);
 
     // The engines agree: web runs on remote-docker-engine, and nothing ran on node1.
@@ -164,7 +136,7 @@ describe('lab terminals (chromium, real sandbox, welcome lesson)', () => {
       (await lab.sandboxes.exec(id, node, ['docker', 'ps', '-a', '--format', '{{.Names}} {{.Image}}'])).stdout.trim().split('\n').filter(Boolean);
     expect(await names('remote-docker-engine')).toEqual(['web nginx']);
     expect(await names('node1')).toEqual([]);
-    expect(await screen('node1')).not.toContain(REMOTE_COMMAND);
+    expect(await screen(page, 'node1')).not.toContain(REMOTE_COMMAND);
     await page.click('.tab[data-node="node1"]');
     expect(await timesRun('node1', REMOTE_COMMAND)).toBe(0);
   });
@@ -173,9 +145,9 @@ describe('lab terminals (chromium, real sandbox, welcome lesson)', () => {
     it(`draws underscores (${renderer} renderer): a_b has ink under the middle cell, a b has none`, async () => {
       await page.goto(`${lab.url}/?renderer=${renderer}#/lesson/welcome`);
       await page.waitForSelector('.status[data-state="ready"]', { timeout: READY_TIMEOUT_MS });
-      await waitOpen('node1', 30_000);
-      await typeIn('node1', `clear; printf '%s\\n' a_b 'a b' under_score`);
-      await waitScreen('node1', /^a b\nunder_score\nroot@node1:~# ?$/m);
+      await waitOpen(page, 'node1', 30_000);
+      await typeIn(page, 'node1', `clear; printf '%s\\n' a_b 'a b' under_score`);
+      await waitScreen(page, 'node1', /^a b\nunder_score\nroot@node1:~# ?$/m);
       // Let the DOM renderer's row updates and WebGL's frame land (and the cursor stop moving).
       await page.waitForTimeout(300);
       const got = await cellInk('node1', ['a_b', 'a b'], 3);

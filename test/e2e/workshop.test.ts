@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { RoomView } from '../../server/common/api.ts';
 import { ADMIN_TOKEN, startLab, type Lab } from '../helpers/lab.ts';
+import { PROMPT, screen, typeIn, waitFor } from '../helpers/labPage.ts';
 
 /** A sandbox starts in ~3 s here; a cold engine or a loaded machine gets much longer. */
 const READY_TIMEOUT_MS = 120_000;
@@ -37,33 +38,11 @@ afterAll(async () => {
   expect(created.filter((id) => lab.sandboxes.get(id))).toEqual([]);
 });
 
-/** The visible text of an attendee's terminal on `node`, read from xterm's buffer. */
-function screen(page: Page, node = 'node1'): Promise<string> {
-  return page.evaluate(
-    (n) => (window as unknown as { __shiplab?: { terminals: { views(): { node: string; screenText(): string }[] } } }).__shiplab?.terminals.views().find((v) => v.node === n)?.screenText() ?? '',
-    node,
-  );
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
+/** Unlike waitOpen, the prompt too may take all of `timeoutMs`: after a server restart or a reset
+ * the terminal can be open before the new shell has printed anything. */
 async function waitPrompt(page: Page, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
   await page.waitForSelector('.terminal[data-node="node1"][data-state="open"]', { timeout: timeoutMs });
-  await waitFor('a prompt', async () => /root@[\w-]+:~# ?$/m.test(await screen(page)), timeoutMs);
-}
-
-async function typeIn(page: Page, line: string): Promise<void> {
-  await page.click('.terminal[data-node="node1"] .xterm-host');
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
+  await waitFor('a prompt', async () => PROMPT.test(await screen(page, 'node1')), timeoutMs);
 }
 
 /** The console's room as the server sees it, through the instructor's own cookie. */
@@ -126,8 +105,8 @@ describe('a workshop (chromium, real sandboxes, one instructor, two attendees)',
   });
 
   it('shows a pass in the grid within a second, and a failing check with its hint', async () => {
-    await typeIn(ada, 'docker run --name hello busybox echo hello');
-    await waitFor('hello printed', async () => /^hello$/m.test(await screen(ada)));
+    await typeIn(ada, 'node1', 'docker run --name hello busybox echo hello');
+    await waitFor('hello printed', async () => /^hello$/m.test(await screen(ada, 'node1')));
     await ada.click('.step[data-step="0"] button.check');
     await ada.waitForSelector('.step[data-step="0"] .result[data-status="passed"]', { timeout: 30_000 });
     const passedAt = Date.now();
@@ -147,13 +126,13 @@ describe('a workshop (chromium, real sandboxes, one instructor, two attendees)',
     await teacher.click(`[data-action="shadow"][data-attendee="${ids.ada}"]`);
     await teacher.waitForSelector('#shadow-panel[data-state="open"]', { timeout: 15_000 });
     const shadowText = async () => ((await teacher.textContent('#shadow-terminal .xterm-rows')) ?? '').replace(/\u00a0/g, ' ');
-    await typeIn(ada, 'echo shadow-$((6*7))');
+    await typeIn(ada, 'node1', 'echo shadow-$((6*7))');
     await waitFor('the shadow shows the typing', async () => (await shadowText()).includes('shadow-42'));
     await teacher.click('#shadow-terminal');
     await teacher.keyboard.type('echo from-the-teacher');
     await teacher.keyboard.press('Enter');
     await new Promise((r) => setTimeout(r, 1000));
-    expect(await screen(ada)).not.toContain('from-the-teacher');
+    expect(await screen(ada, 'node1')).not.toContain('from-the-teacher');
     await teacher.click('#shadow-close');
   });
 
@@ -171,7 +150,7 @@ describe('a workshop (chromium, real sandboxes, one instructor, two attendees)',
     await teacher.selectOption(`[data-jump-select="${ids.bob}"]`, { index: 1 });
     await teacher.click(`[data-action="jump"][data-attendee="${ids.bob}"]`);
     await cell('bob', 0).and(teacher.locator('[data-state="done"]')).waitFor({ timeout: 90_000 });
-    expect(await screen(bob)).toContain('docker run --name hello busybox echo hello');
+    expect(await screen(bob, 'node1')).toContain('docker run --name hello busybox echo hello');
     await bob.waitForSelector('.step[data-step="0"].passed', { timeout: 10_000 });
   });
 
@@ -185,7 +164,7 @@ describe('a workshop (chromium, real sandboxes, one instructor, two attendees)',
     expect(lab.sandboxes.get(before.id)).toBeUndefined();
     expect(after.id).toBeTruthy();
     await waitPrompt(ada);
-    expect(await screen(ada)).not.toContain('shadow-42');
+    expect(await screen(ada, 'node1')).not.toContain('shadow-42');
     expect((await cell('ada', 0).getAttribute('data-state'))).toBe('done');
   });
 
@@ -207,8 +186,8 @@ describe('a workshop (chromium, real sandboxes, one instructor, two attendees)',
     // No reload anywhere: the console's stream, the attendee's stream and terminal come back by themselves.
     await teacher.waitForSelector('#room-connection[data-connection="open"]', { timeout: 30_000 });
     await waitPrompt(ada, 60_000);
-    await typeIn(ada, 'echo back-$((6*7))');
-    await waitFor('the terminal works again', async () => (await screen(ada)).includes('back-42'));
+    await typeIn(ada, 'node1', 'echo back-$((6*7))');
+    await waitFor('the terminal works again', async () => (await screen(ada, 'node1')).includes('back-42'));
     const after = (await ada.evaluate(() => fetch('/api/sandbox').then((r) => r.json()))) as { id: string };
     expect(after.id).toBe(adaBox.id);
     const r = await room();
