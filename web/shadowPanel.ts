@@ -8,6 +8,7 @@ import { Terminal } from '@xterm/xterm';
 import { NODE_NAMES, routes, type NodeName } from '../server/common/api.ts';
 import { DisposableStore, type Disposable } from '../server/common/lifecycle.ts';
 import { screenText } from '../server/common/screenText.ts';
+import { SCROLLBACK_LINES } from '../server/common/flowControl.ts';
 import { h, listen } from './dom.ts';
 import { ShadowLink, type ShadowState } from './shadowLink.ts';
 import { DARK, LIGHT } from './terminalView.ts';
@@ -104,7 +105,7 @@ export class ShadowPanel implements Disposable {
       fontFamily: TERMINAL_FONT,
       fontSize: 15,
       lineHeight: terminalLineHeight(15),
-      scrollback: 2000,
+      scrollback: SCROLLBACK_LINES,
       theme: dark.matches ? DARK : LIGHT,
       allowProposedApi: true,
     });

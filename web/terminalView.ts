@@ -11,14 +11,13 @@ import { copyText, h, listen } from './dom.ts';
 import { DisposableStore, toDisposable, type Disposable } from '../server/common/lifecycle.ts';
 import { TerminalLink, type LinkState } from './terminalLink.ts';
 import { atPrompt } from '../server/common/prompt.ts';
+import { SCROLLBACK_LINES } from '../server/common/flowControl.ts';
 import { cursorLineText, screenText } from '../server/common/screenText.ts';
 import { TERMINAL_FONT, terminalLineHeight } from './terminalFont.ts';
 
 /** The terminal's font size, px. */
 const FONT_SIZE = 14;
 
-/** Lines the browser keeps; the server's snapshot restores the last 1000 after a reload. */
-const SCROLLBACK_LINES = 5000;
 
 /** The terminals' colours, light and dark (the shadow view uses them too). */
 export const LIGHT: ITheme = {

@@ -5,6 +5,13 @@
  * write instead of filling memory); below the low watermark it resumes.
  */
 
+/** Lines a client keeps above its screen (the page, the shadow view, the robot's TermClient, the
+ * server's mirror alike). Part of the contract: output that would scroll out of this many lines
+ * plus the screen may never reach the client (the server drops it while the client is behind,
+ * server/terminal/scrollCuts.ts), and a reload restores exactly this much. 1000 is xterm.js's and
+ * VS Code's default. */
+export const SCROLLBACK_LINES = 1000;
+
 /** Pause the producer once this many bytes are in flight. 256 KiB is ~4 s of output on a slow
  * 512 kbit/s link and well under xterm's own 50 MB discard limit, yet large enough that a fast
  * link never waits for acks (one round trip carries 256 KiB). */

@@ -19,6 +19,7 @@ import headless from '@xterm/headless';
 import { WebSocket } from 'ws';
 import type { NodeName } from '../common/api.ts';
 import { frames } from '../common/frames.ts';
+import { SCROLLBACK_LINES } from '../common/flowControl.ts';
 import { Emitter, type Disposable } from '../common/lifecycle.ts';
 import { atPrompt } from '../common/prompt.ts';
 import { cursorLineText, screenText } from '../common/screenText.ts';
@@ -45,8 +46,6 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Output kept for run()/waitFor() matching, characters; older output is dropped (the screen
  * keeps its own scrollback). 1 Mi is far more than one command's output in a test. */
 const MAX_TRANSCRIPT_CHARS = 1024 * 1024;
-/** Lines kept above the screen; tests read the visible screen only. */
-const SCROLLBACK_LINES = 1000;
 /** How often waits look at the screen (ms): far below PROMPT_QUIET_MS, cheap for one terminal. */
 const POLL_MS = 10;
 

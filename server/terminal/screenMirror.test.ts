@@ -1,7 +1,8 @@
 import headless from '@xterm/headless';
 import serializePkg from '@xterm/addon-serialize';
 import { describe, expect, it } from 'vitest';
-import { MIRROR_SCROLLBACK_LINES, ScreenMirror, lineCuts, plainCut, runCuts, runKeepChars, trailingRun } from './screenMirror.ts';
+import { MIRROR_SCROLLBACK_LINES, ScreenMirror } from './screenMirror.ts';
+import { lineCuts, plainCut, runCuts, runKeepChars, trailingRun } from './scrollCuts.ts';
 
 /** What an xterm that parses every byte shows: the mirror must restore exactly this. */
 async function reference(chunks: string[], cols: number, rows: number): Promise<string> {
@@ -27,6 +28,14 @@ async function mirrored(chunks: string[], cols: number, rows: number): Promise<{
 const lines = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('');
 
 describe('plainCut', () => {
+  it('cuts text that starts with the line feed of a split CR LF', () => {
+    const text = '\n' + Array.from({ length: 50 }, (_, i) => `${i}\r\n`).join('');
+    const cut = plainCut(text, 10);
+    expect(cut).toBeDefined();
+    expect(text.slice(0, cut!.from)).toBe('\n0\r\n');
+    expect(text.slice(cut!.to)).toBe(Array.from({ length: 10 }, (_, i) => `${40 + i}\r\n`).join(''));
+  });
+
   it('drops plain lines that scroll out, keeping the first line and the last keepLines', () => {
     const text = 'first\r\n' + lines(10, (i) => `l${i}\r\n`);
     const cut = plainCut(text, 3)!;

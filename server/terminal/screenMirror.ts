@@ -14,14 +14,16 @@ import headless from '@xterm/headless';
 import serializePkg from '@xterm/addon-serialize';
 import type { Disposable } from '../common/lifecycle.ts';
 import { MAX_FRAME_BYTES } from '../common/frames.ts';
+import { SCROLLBACK_LINES } from '../common/flowControl.ts';
 import { cursorLineText, screenText } from '../common/screenText.ts';
+import { compactAt, compactText, trailingRun } from './scrollCuts.ts';
 
 const { Terminal } = headless;
 const { SerializeAddon } = serializePkg;
 
-/** Lines of scrollback kept and replayed: enough to see the last command's output after a
- * reload; 1000 lines of 80 columns with colours stays far under MAX_FRAME_BYTES. */
-export const MIRROR_SCROLLBACK_LINES = 1000;
+/** Lines of scrollback kept and replayed: the clients' own (SCROLLBACK_LINES); 1000 lines of 80
+ * columns with colours stays far under MAX_FRAME_BYTES. */
+export const MIRROR_SCROLLBACK_LINES = SCROLLBACK_LINES;
 
 /** Bytes reserved in a snapshot frame for its header (opcode + cols + rows). */
 const SNAPSHOT_HEADER_BYTES = 5;
@@ -36,145 +38,10 @@ export const MIRROR_DELAY_MS = 15;
  * parses at once anyway), and parses a tenth of what a 15 ms cadence would. */
 export const MIRROR_MAX_DELAY_MS = 150;
 
-/** Pending output is compacted as soon as it grows past this many characters; while the shell
- * writes one long line, three times what a wrapped line must keep (runKeepChars) if that is
- * more: the line must grow past its keep before it can be cut, and what a cut keeps stays below
- * half of the threshold, or it would be parsed at once. At 120 columns that is ~370 K characters
- * per terminal, only while such a line runs; floods of short lines compact at 64 K. */
-const COMPACT_AT_CHARS = 64 * 1024;
-
 /** The parser is handed pending output in slices of at most this many characters: xterm checks
  * its time budget (12 ms) between writes, not inside one, and one write of 370 K characters of
  * `yes` took 280 ms of the event loop. 16 K characters of `yes` parse in ~2 ms here. */
 const PARSE_SLICE_CHARS = 16 * 1024;
-
-/** Characters that leave every cell they touch to the lines they are on: printable text, CR,
- * LF, tab, backspace. Anything else (ESC, BEL, other C0, DEL, C1) may move the cursor, change
- * modes or the pen, or start a string, so text is only dropped between two of those. */
-const NOT_PLAIN = /[\x00-\x07\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
-
-export interface Range {
-  from: number;
-  to: number;
-}
-
-/**
- * What of the plain text in [start, end) may go unparsed: a range [from, to) of whole lines, or
- * undefined. Past `to`, `keepLines` line feeds follow before `end`, so the lines of the range
- * scroll out of a screen plus scrollback of fewer than `keepLines` rows anyway (a wrapped line
- * only scrolls more; in a scroll region or the alternate screen they scroll out just the same).
- * The segment's first line stays (it may end an escape sequence begun before `start`, by the
- * parser or in this text), and the range lies between two CR LF, so the cursor is in column 0
- * after it with or without it.
- */
-export function plainCut(text: string, keepLines: number, start = 0, end = text.length): Range | undefined {
-  const first = text.indexOf('\n', start);
-  if (first <= start || first >= end || text[first - 1] !== '\r') return undefined;
-  let at = end;
-  for (let n = 0; n < keepLines; n++) {
-    at = text.lastIndexOf('\n', at - 1);
-    if (at <= first) return undefined;
-  }
-  // `at` is a line feed with keepLines line feeds from it on: the range ends after the one before
-  // it, if that one ends a CR LF and is not the first line's.
-  const last = text.lastIndexOf('\n', at - 1);
-  if (last <= first || text[last - 1] !== '\r') return undefined;
-  return { from: first + 1, to: last + 1 };
-}
-
-/** plainCut in every plain segment (between characters that are not plain) long enough to hold
- * `keepLines` lines; ascending. */
-export function lineCuts(text: string, keepLines: number): Range[] {
-  const cuts: Range[] = [];
-  // A segment needs more than keepLines CR LF pairs to give anything up.
-  const min = 2 * keepLines + 2;
-  let start = 0;
-  NOT_PLAIN.lastIndex = 0;
-  for (;;) {
-    const m = NOT_PLAIN.exec(text);
-    const end = m ? m.index : text.length;
-    if (end - start > min) {
-      const cut = plainCut(text, keepLines, start, end);
-      if (cut) cuts.push(cut);
-    }
-    if (!m) return cuts;
-    start = end + 1;
-  }
-}
-
-/** `text` without the ranges (ascending, disjoint). */
-export function without(text: string, ranges: readonly Range[]): string {
-  if (ranges.length === 0) return text;
-  const parts: string[] = [];
-  let at = 0;
-  for (const r of ranges) {
-    parts.push(text.slice(at, r.from));
-    at = r.to;
-  }
-  parts.push(text.slice(at));
-  // join copies into one flat string: slices of the old one would keep all of it alive.
-  return parts.join('');
-}
-
-/** Printable ASCII (' ' to '~'): one cell each, so a run of them wraps exactly every `cols`
- * characters. */
-const isPrintableAscii = (c: number) => c >= 0x20 && c <= 0x7e;
-/** A character that can end a CSI or ESC sequence (its final byte). */
-const endsSequence = (c: number) => c >= 0x40 && c <= 0x7e;
-
-/** The length of the run of printable ASCII at the end of `before` + `data`, given the one at the
- * end of `before` (walks `data` back from its end to its last other character). */
-export function trailingRun(data: string, before: number): number {
-  let i = data.length;
-  while (i > 0 && isPrintableAscii(data.charCodeAt(i - 1))) i--;
-  return i === 0 ? before + data.length : data.length - i;
-}
-
-/** How many characters of a wrapped run must stay after a cut (runCuts): its rows alone then fill
- * `keepLines` rows, the screen and the scrollback. */
-export function runKeepChars(keepLines: number, cols: number): number {
-  return (keepLines + 1) * cols;
-}
-
-/**
- * What of pending plain output may go unparsed inside long lines: ranges of runs of printable
- * ASCII (no line feed at all, as `tr '\0' a` writes) whose length is a multiple of `cols`. From
- * any cursor column after the run's first character, `cols` more characters leave the cursor in
- * the same column (and the same wrap-pending state) one row further down, with that row full of
- * the run; so dropping k×cols of them only changes which rows scrolled out, as long as
- * runKeepChars follow in the same run. Before the cut, the run keeps its head, through the second
- * character that can end a sequence: an escape sequence begun before the run (in this text or a
- * write the parser has had) has ended there.
- * Only with auto-wrap on and insert mode off, which the caller checks. Ranges are ascending.
- */
-export function runCuts(text: string, keepLines: number, cols: number, end = text.length): Range[] {
-  const keep = runKeepChars(keepLines, cols);
-  const cuts: Range[] = [];
-  if (cols < 1) return cuts;
-  // A run worth cutting is longer than `min`, so it holds one of the positions probed every
-  // min/2 characters: only runs found there are walked (a `yes` flood, a run of one character
-  // per line, costs a few probes per compaction instead of a walk over every character).
-  const min = keep + cols + 1;
-  const step = Math.max(1, Math.floor(min / 2));
-  let scanned = 0;
-  for (let p = step - 1; p < end; p += step) {
-    if (p < scanned || !isPrintableAscii(text.charCodeAt(p))) continue;
-    let start = p;
-    while (start > scanned && isPrintableAscii(text.charCodeAt(start - 1))) start--;
-    let stop = p + 1;
-    while (stop < end && isPrintableAscii(text.charCodeAt(stop))) stop++;
-    scanned = stop;
-    if (stop - start < min) continue;
-    // The head: through the second character that can end a sequence (after ESC, '[' is the
-    // first and only opens a CSI, whose final byte is the second).
-    let head = start;
-    for (let found = 0; head < stop; head++) if (endsSequence(text.charCodeAt(head)) && ++found === 2) break;
-    const from = head + 1;
-    const rows = Math.floor((stop - keep - from) / cols);
-    if (rows > 0) cuts.push({ from, to: from + rows * cols });
-  }
-  return cuts;
-}
 
 export class ScreenMirror implements Disposable {
   private readonly _term: InstanceType<typeof Terminal>;
@@ -189,9 +56,10 @@ export class ScreenMirror implements Disposable {
   private _firstPendingAt = 0;
   private _lastWriteAt = 0;
   /** Length of the run of printable ASCII that pending output ends with (a long line in the
-   * making raises the compaction threshold, see COMPACT_AT_CHARS). */
+   * making raises the compaction threshold, see scrollCuts.ts' COMPACT_AT_CHARS). */
   private _trailingRun = 0;
   private _dropped = 0;
+  private _written = 0;
 
   constructor(cols: number, rows: number) {
     this._term = new Terminal({ cols, rows, scrollback: MIRROR_SCROLLBACK_LINES, allowProposedApi: true });
@@ -220,6 +88,12 @@ export class ScreenMirror implements Disposable {
     return this._backlog - this._pendingChars;
   }
 
+  /** Characters written and since parsed or dropped: the parser's state (its modes) is that of
+   * the output up to here. */
+  get settled(): number {
+    return this._written - this._backlog;
+  }
+
   /** Characters dropped unparsed because they would have scrolled out anyway. */
   get dropped(): number {
     return this._dropped;
@@ -233,6 +107,7 @@ export class ScreenMirror implements Disposable {
     if (this._pendingChars === 0) this._firstPendingAt = now;
     this._lastWriteAt = now;
     this._backlog += data.length;
+    this._written += data.length;
     this._pending.push(data);
     this._pendingChars += data.length;
     this._trailingRun = trailingRun(data, this._trailingRun);
@@ -247,8 +122,7 @@ export class ScreenMirror implements Disposable {
   }
 
   private _compactAt(): number {
-    if (this._trailingRun < COMPACT_AT_CHARS / 2) return COMPACT_AT_CHARS;
-    return Math.max(COMPACT_AT_CHARS, 3 * runKeepChars(this._keepLines(), this._term.cols));
+    return compactAt(this._trailingRun, this._keepLines(), this._term.cols);
   }
 
   private _keepLines(): number {
@@ -269,6 +143,12 @@ export class ScreenMirror implements Disposable {
 
   private _parsedCallback: (() => void) | undefined;
 
+  /** Auto-wrap on and insert mode off, as far as the parser has got: a long line wraps plainly. */
+  get plainWrap(): boolean {
+    const modes = this._term.modes;
+    return modes.wraparoundMode && !modes.insertMode;
+  }
+
   /** Calls `fn` once everything written so far is parsed, before anything written later. */
   whenParsed(fn: () => void): void {
     if (this._disposed) return;
@@ -281,13 +161,9 @@ export class ScreenMirror implements Disposable {
   private _compact(): void {
     if (this._pending.length === 0) return;
     const joined = this._pending.length === 1 ? this._pending[0]! : this._pending.join('');
-    const keepLines = this._keepLines();
-    let text = joined;
-    // Long wrapped lines first, only where wrapping is plain (auto-wrap on, insert mode off; the
-    // parser's modes as of what it has parsed: a mode change still queued is a race accepted).
-    const modes = this._term.modes;
-    if (modes.wraparoundMode && !modes.insertMode) text = without(text, runCuts(text, keepLines, this._term.cols));
-    text = without(text, lineCuts(text, keepLines));
+    // Long wrapped lines only where wrapping is plain (the parser's modes as of what it has
+    // parsed: a mode change still queued is a race accepted here).
+    const text = compactText(joined, this._keepLines(), this._term.cols, this.plainWrap);
     this._dropped += joined.length - text.length;
     this._backlog -= joined.length - text.length;
     this._pending = [text];

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../common/api.ts';
 import { decode, frames, isFrameError, type Frame } from '../common/frames.ts';
-import { AckCounter, HIGH_WATERMARK_BYTES } from '../common/flowControl.ts';
+import headless from '@xterm/headless';
+import { AckCounter, HIGH_WATERMARK_BYTES, SCROLLBACK_LINES } from '../common/flowControl.ts';
 import { logger } from '../core/log.ts';
 import type { SandboxInfo } from '../sandbox/types.ts';
 import { localNodeShell, markedHostPids } from './nodeShell.ts';
-import { TerminalSession, VIEWER_MAX_BUFFERED_BYTES, VIEWER_TOO_SLOW_CODE, endsLikePrompt, type TerminalSocket } from './terminalSession.ts';
+import { QUEUE_MAX_BYTES, TerminalSession, VIEWER_MAX_BUFFERED_BYTES, VIEWER_TOO_SLOW_CODE, endsLikePrompt, type TerminalSocket } from './terminalSession.ts';
 
 const sandbox = { id: 'unit', owner: 'learner', nodes: {} } as unknown as SandboxInfo;
 const log = logger('test');
@@ -113,10 +114,13 @@ describe('TerminalSession (local bash)', { timeout: 30_000 }, () => {
     s.attach(sock);
     s.input(new TextEncoder().encode('yes\r'));
     await until('flood', () => s.stats.bytesOut > 4 * HIGH_WATERMARK_BYTES);
-    // A stalled client: no acks; the pty must pause with at most HIGH in flight.
+    // A stalled client: no acks; at most HIGH in flight, and `yes` compacts, so the shell runs on
+    // with a small queue instead of waiting for the client.
     sock.autoAck = false;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(s.stats.ptyPaused).toBe(true);
+    const compacted = s.stats.compacted;
+    await until('compacting', () => s.stats.compacted > compacted + 4 * HIGH_WATERMARK_BYTES);
+    expect(s.stats.ptyPaused).toBe(false);
+    expect(s.stats.pendingBytes).toBeLessThan(64 * 1024);
     expect(s.stats.unacked).toBeLessThanOrEqual(HIGH_WATERMARK_BYTES);
     expect(s.stats.maxUnacked).toBeLessThanOrEqual(HIGH_WATERMARK_BYTES);
     sock.autoAck = true;
@@ -134,7 +138,7 @@ describe('TerminalSession (local bash)', { timeout: 30_000 }, () => {
     s.input(new TextEncoder().encode('yes\r'));
     await until('flood', () => s.stats.bytesOut > 2 * HIGH_WATERMARK_BYTES);
     sock.autoAck = false; // a slow client: the window fills
-    await until('window full', () => s.stats.ptyPaused);
+    await until('window full', () => s.stats.unacked > HIGH_WATERMARK_BYTES / 2);
     const framesBefore = sock.received.length;
     s.input(new TextEncoder().encode('\x03'));
     sock.autoAck = true;
@@ -209,6 +213,50 @@ describe('TerminalSession viewers (local bash)', { timeout: 30_000 }, () => {
     expect(s.stats.unacked).toBeLessThan(HIGH_WATERMARK_BYTES);
   });
 
+  it('pauses the shell for a stalled client when the output cannot be compacted', async () => {
+    const s = open();
+    const sock = new FakeSocket(() => s);
+    s.attach(sock);
+    sock.autoAck = false;
+    // An escape on every line: no plain segment to cut.
+    s.input(new TextEncoder().encode("yes $'\\e[1mY\\e[0m'\r"));
+    await until('paused', () => s.stats.ptyPaused);
+    expect(s.stats.unacked).toBeLessThanOrEqual(HIGH_WATERMARK_BYTES);
+    // At most one read past the queue's bound.
+    expect(s.stats.pendingBytes).toBeGreaterThanOrEqual(QUEUE_MAX_BYTES);
+    expect(s.stats.pendingBytes).toBeLessThanOrEqual(QUEUE_MAX_BYTES + 64 * 1024);
+    sock.autoAck = true;
+    s.ack(s.stats.unacked);
+    await until('resumed', () => !s.stats.ptyPaused || s.stats.bytesOut > 2 * HIGH_WATERMARK_BYTES);
+  });
+
+  it('gives a client that was behind the same screen and scrollback, without what scrolled out', async () => {
+    const s = open();
+    const sock = new FakeSocket(() => s);
+    s.attach(sock);
+    await until('prompt', () => /root@node1:~# $/.test(s.screenText().split('\n')[0] ?? ''));
+    sock.autoAck = false;
+    s.input(new TextEncoder().encode('seq 1 300000; head -c 3000000 /dev/zero | tr "\\0" a; echo; echo E""ND\r'));
+    await until('the shell is done', () => /^END$/m.test(s.screenText()) && s.atPrompt(), 20_000);
+    expect(s.stats.pauses).toBe(0);
+    expect(s.stats.compacted).toBeGreaterThan(2_000_000);
+    sock.autoAck = true;
+    s.ack(s.stats.unacked);
+    await until('caught up', () => s.stats.unacked === 0 && s.stats.pendingBytes === 0);
+    const term = new headless.Terminal({ cols: 80, rows: 24, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
+    await new Promise<void>((r) => term.write(sock.text, r));
+    const buf = term.buffer.active;
+    const lines = Array.from({ length: buf.length }, (_, i) => buf.getLine(i)!.translateToString(true));
+    term.dispose();
+    // Scrollback full, all of it rows of the long line (3 MB is 37,500 rows), then its last row,
+    // END and the prompt: exactly what a client that read every byte would hold.
+    expect(lines.length).toBe(SCROLLBACK_LINES + 24);
+    const end = lines.indexOf('END');
+    expect(end).toBeGreaterThan(SCROLLBACK_LINES);
+    expect(lines.slice(0, end).every((l) => l === 'a'.repeat(80))).toBe(true);
+    expect(lines[end + 1]).toMatch(/root@node1:~# $/);
+  });
+
   it('closes a viewer that falls behind and keeps streaming to the learner', async () => {
     const s = open();
     const learner = new FakeSocket(() => s);
@@ -217,7 +265,8 @@ describe('TerminalSession viewers (local bash)', { timeout: 30_000 }, () => {
     v.stalled = true;
     s.watch(v);
     await until('prompt', () => /root@node1:~# $/.test(s.screenText().split('\n')[0] ?? ''));
-    s.input(new TextEncoder().encode('yes\r'));
+    // Output that cannot be compacted (an escape on every line): the viewer's queue only grows.
+    s.input(new TextEncoder().encode("yes $'\\e[1mY\\e[0m'\r"));
     await until('viewer closed', () => v.closed !== undefined);
     expect(v.closed).toEqual({ code: VIEWER_TOO_SLOW_CODE, reason: expect.stringContaining('behind') });
     const atClose = s.stats.bytesOut;
@@ -281,7 +330,7 @@ describe('TerminalSession viewers (local bash)', { timeout: 30_000 }, () => {
     s.input(new TextEncoder().encode('yes\r'));
     await until('flood', () => s.stats.bytesOut > 2 * HIGH_WATERMARK_BYTES);
     learner.autoAck = false;
-    await until('window full', () => s.stats.ptyPaused);
+    await until('window full', () => s.stats.unacked > HIGH_WATERMARK_BYTES / 2);
     const before = v.snapshots().length;
     s.input(new TextEncoder().encode('\x03'));
     learner.autoAck = true;

@@ -11,14 +11,14 @@
  *
  * Longer than most modules because attach/snapshot, viewers, flow control and the Ctrl-C skip
  * share one state (socket, queue, pause); the parts that stand alone live beside it:
- * screenMirror.ts, outputQueue.ts, floodMeter.ts, nodeShell.ts, typist.ts.
+ * screenMirror.ts, outputQueue.ts, scrollCuts.ts, floodMeter.ts, nodeShell.ts, typist.ts.
  */
 import crypto from 'node:crypto';
 import * as pty from 'node-pty';
 import type { NodeName } from '../common/api.ts';
 import { CloseCode } from '../common/api.ts';
 import { frames } from '../common/frames.ts';
-import { FlowController, HIGH_WATERMARK_BYTES, LOW_WATERMARK_BYTES } from '../common/flowControl.ts';
+import { FlowController, HIGH_WATERMARK_BYTES, LOW_WATERMARK_BYTES, SCROLLBACK_LINES } from '../common/flowControl.ts';
 import { atPrompt, looksLikePrompt } from '../common/prompt.ts';
 import { DisposableStore, Emitter, toDisposable, type Disposable } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
@@ -28,6 +28,7 @@ import type { EchoPriority } from './echoPriority.ts';
 import { FloodMeter } from './floodMeter.ts';
 import { OutputQueue } from './outputQueue.ts';
 import { ScreenMirror } from './screenMirror.ts';
+import { compactAt } from './scrollCuts.ts';
 
 /** During a burst, output is batched this long: one frame per 5 ms instead of one per pty read,
  * well below a 60 Hz frame (VS Code's TerminalDataBufferer uses 5 ms too). The first bytes after
@@ -60,16 +61,25 @@ const CTRL_C = 0x03;
 const DEFAULT_COLS = 80;
 const DEFAULT_ROWS = 24;
 
-/** A viewer whose socket has queued more than this (bytes not yet handed to the kernel) is
- * closed: it cannot keep up, and viewers never hold the shell back. With a learner attached the
- * shell runs at the learner's pace (at most HIGH_WATERMARK_BYTES in flight), so a viewer on a link
- * as fast as the learner's stays far below 1 MiB; with nobody attached a flood runs at the
- * mirror's pace, and a viewer that cannot follow it is closed. */
+/** A viewer whose output waiting on the server (after compaction: only output with escapes on
+ * every line stays this large) or in its socket passes this many bytes is closed: it cannot keep
+ * up, and viewers never hold the shell back. Its socket is only given more while it holds less
+ * than VIEWER_CHUNK_BYTES, so a flood of plain text (`yes`, a long line) reaches a slow viewer
+ * compacted, as it reaches the learner. */
 export const VIEWER_MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /** Close code for a viewer that fell behind: WebSocket's 1013 "try again later"; reconnecting
  * gets a fresh snapshot. */
 export const VIEWER_TOO_SLOW_CODE = 1013;
+
+/** The learner's output queue (what waits for room in its window) may hold this much after
+ * compaction before the shell waits for the learner: 4 × HIGH_WATERMARK_BYTES, so a page that
+ * renders slower than the shell writes gets compacted output, not a paused shell, unless it cannot
+ * be compacted. Per terminal, only while its learner is behind. */
+export const QUEUE_MAX_BYTES = 1024 * 1024;
+
+/** A viewer whose socket is busy gets its queue this much later if no output comes meanwhile. */
+const VIEWER_RETRY_MS = 20;
 
 /** Output frames for viewers are at most this large (the learner's are bounded by its window). */
 const VIEWER_CHUNK_BYTES = HIGH_WATERMARK_BYTES;
@@ -123,6 +133,9 @@ export interface TerminalStats {
   echoHolds: number;
   /** Output bytes sent in total. */
   bytesOut: number;
+  /** Output bytes the learner never got because they would have scrolled out before it could
+   * see them (the queue compacted while it was behind). */
+  compacted: number;
 }
 
 export interface EndOptions {
@@ -198,6 +211,14 @@ export class TerminalSession implements Disposable {
   private _pauses = 0;
   private _bytesOut = 0;
   private _exited = false;
+  /** The learner's queue stayed full after compaction: the shell is paused until the queue is
+   * below this many bytes (0: not full). */
+  private _queueFullBelow = 0;
+  private _viewerRetry: ReturnType<typeof setTimeout> | undefined;
+  /** Where (in characters written to the mirror) the last output holding ESC or CSI ends: until
+   * the mirror has parsed that far its modes may not be the client's, so long wrapped lines are
+   * not cut (_pushCompacting). */
+  private _escapesUntil = 0;
   private _ending: Promise<void> | undefined;
 
   constructor(opts: TerminalSessionOptions) {
@@ -224,6 +245,7 @@ export class TerminalSession implements Disposable {
       this._cancelBatch();
       clearTimeout(this._grace);
       clearTimeout(this._skipTimer);
+      clearTimeout(this._viewerRetry);
     }));
     // No socket yet: the grace period runs from the start, so a shell nobody attaches to ends.
     this._startGrace();
@@ -262,6 +284,7 @@ export class TerminalSession implements Disposable {
       skips: this._skips,
       echoHolds: this._echoHolds,
       bytesOut: this._bytesOut,
+      compacted: this._queue.dropped,
     };
   }
 
@@ -387,16 +410,31 @@ export class TerminalSession implements Disposable {
     if (!this._viewers.has(viewer)) return false;
     viewer.socket.send(frame);
     if (viewer.socket.bufferedAmount <= VIEWER_MAX_BUFFERED_BYTES) return true;
-    this._viewers.delete(viewer);
-    this._log.info('closing a terminal viewer that fell behind', { bufferedAmount: viewer.socket.bufferedAmount });
-    viewer.socket.close(VIEWER_TOO_SLOW_CODE, closeReason('this viewer fell more than 1 MiB behind the terminal; reconnect for a fresh screen'));
+    this._dropViewer(viewer, viewer.socket.bufferedAmount);
     return false;
   }
 
+  private _dropViewer(viewer: Viewer, behind: number): void {
+    this._viewers.delete(viewer);
+    this._log.info('closing a terminal viewer that fell behind', { behind });
+    viewer.socket.close(VIEWER_TOO_SLOW_CODE, closeReason('this viewer fell more than 1 MiB behind the terminal; reconnect for a fresh screen'));
+  }
+
+  /** Sends a viewer its queue while its socket keeps up; the rest waits (and compacts, as the
+   * learner's does) for a later flush, or the retry. One that cannot be compacted below
+   * VIEWER_MAX_BUFFERED_BYTES is closed. */
   private _flushViewer(viewer: Viewer): void {
     if (viewer.waiting) return;
-    while (viewer.queue.bytes > 0) {
+    while (viewer.queue.bytes > 0 && viewer.socket.bufferedAmount < VIEWER_CHUNK_BYTES) {
       if (!this._sendToViewer(viewer, frames.output(viewer.queue.take(VIEWER_CHUNK_BYTES)))) return;
+    }
+    if (viewer.queue.bytes > VIEWER_MAX_BUFFERED_BYTES) {
+      this._dropViewer(viewer, viewer.queue.bytes);
+    } else if (viewer.queue.bytes > 0) {
+      this._viewerRetry ??= setTimeout(() => {
+        this._viewerRetry = undefined;
+        for (const v of [...this._viewers]) this._flushViewer(v);
+      }, VIEWER_RETRY_MS);
     }
   }
 
@@ -556,8 +594,8 @@ export class TerminalSession implements Disposable {
     }
     else if (this._socket || this._viewers.size > 0) {
       const bytes = Buffer.from(data, 'utf8');
-      if (this._socket) this._queue.push(bytes);
-      for (const v of this._viewers) v.queue.push(bytes);
+      if (this._socket) this._pushCompacting(this._queue, bytes);
+      for (const v of this._viewers) this._pushCompacting(v.queue, bytes);
       if (!this._batch && ((this._socket && !this._attaching) || this._anyViewerLive())) {
         // After a quiet spell the first bytes (a keystroke's echo) go out now, before the mirror
         // sees them; during a burst, once per OUTPUT_BATCH_MS.
@@ -567,7 +605,11 @@ export class TerminalSession implements Disposable {
       }
     }
     // The mirror parses later (xterm's write queue); a snapshot waits for it, the echo never does.
-    this._mirror.write(data, () => this._updatePause());
+    this._mirror.write(data, () => {
+      if (this._queueFullBelow > 0) this._compactQueue();
+      this._updatePause();
+    });
+    if (data.includes('\x1b') || data.includes('\x9b')) this._escapesUntil = this._mirror.settled + this._mirror.backlog;
     this._updatePause();
   }
 
@@ -594,6 +636,43 @@ export class TerminalSession implements Disposable {
     void this.dispose();
   }
 
+  /**
+   * Queues output for a client; past the queue's threshold, drops what would scroll out of the
+   * client's screen and scrollback before it sees it (OutputQueue.compact). So a client that is
+   * behind (a page rendering a flood) does not hold the shell back while the output can be
+   * compacted: it gets the same screen without the bytes nobody could see. Long wrapped lines are
+   * cut only while the mirror has parsed every escape sequence written so far, so its modes
+   * (auto-wrap, insert) are the client's at the queue's end. A resize racing a long-line flood may
+   * shift which characters of that line the scrollback holds, as a reflow would.
+   */
+  private _pushCompacting(queue: OutputQueue, bytes: Buffer): void {
+    queue.push(bytes);
+    const keepLines = SCROLLBACK_LINES + this._mirror.rows + 1;
+    if (queue.bytes >= queue.compactAt(keepLines, this._mirror.cols)) this._compactQueue(queue);
+    else if (queue === this._queue && queue.bytes >= this._queueMax()) this._queueFullBelow = this._queueMax() / 2;
+  }
+
+  /**
+   * The learner's queue holds at most this much after compaction; past it the shell waits for the
+   * learner, as it would without compaction (output with an escape on every line compacts to
+   * nothing less). Above any compaction threshold, so a long line being written is never "full"
+   * before it could be cut. Resumes at half.
+   */
+  private _queueMax(): number {
+    const keepLines = SCROLLBACK_LINES + this._mirror.rows + 1;
+    return Math.max(QUEUE_MAX_BYTES, 2 * compactAt(this._queue.trailingRun, keepLines, this._mirror.cols));
+  }
+
+  /** Compacts a queue (the learner's by default); the mirror catching up (its modes known again)
+   * compacts a full one once more. */
+  private _compactQueue(queue = this._queue): void {
+    const plainWrap = this._mirror.plainWrap && this._mirror.settled >= this._escapesUntil;
+    queue.compact(SCROLLBACK_LINES + this._mirror.rows + 1, this._mirror.cols, plainWrap);
+    if (queue !== this._queue) return;
+    const max = this._queueMax();
+    this._queueFullBelow = queue.bytes >= max ? max / 2 : 0;
+  }
+
   private _flush(): void {
     this._cancelBatch();
     this._lastFlush = performance.now();
@@ -617,20 +696,22 @@ export class TerminalSession implements Disposable {
     this._batch = undefined;
   }
 
-  /** Pauses the pty when the client's window or the mirror's backlog is full; resumes when both
-   * are below the low watermark. */
+  /** Pauses the pty while held for another terminal's echo, when the learner's queue stays full
+   * after compaction, or when the mirror's parser is behind; resumes when none of that holds. */
   private _updatePause(): void {
     if (this._exited || this._store.isDisposed) return;
-    // While skipping, nothing is sent, so the client's window does not hold the shell back.
-    const load = this._skipping ? 0 : this._flow.unacked + this._queue.bytes;
+    // While skipping, nothing is sent, so the client's window does not hold the shell back. A full
+    // window alone does not either: the queue compacts (_pushCompacting) until it cannot.
+    if (this._queueFullBelow > 0 && (this._skipping || this._queue.bytes < this._queueFullBelow)) this._queueFullBelow = 0;
+    const full = this._queueFullBelow > 0;
     const backlog = this._mirror.parserBacklog;
-    if (!this._ptyPaused && (this._held || load >= HIGH_WATERMARK_BYTES || backlog >= HIGH_WATERMARK_BYTES)) {
+    if (!this._ptyPaused && (this._held || full || backlog >= HIGH_WATERMARK_BYTES)) {
       this._ptyPaused = true;
       this._pauses++;
       // A hold is not flow control: it does not make the shell look like it floods.
       if (!this._held) this._floodMeter.paused(performance.now());
       this._pty.pause();
-    } else if (this._ptyPaused && !this._held && load < LOW_WATERMARK_BYTES && backlog < LOW_WATERMARK_BYTES) {
+    } else if (this._ptyPaused && !this._held && !full && backlog < LOW_WATERMARK_BYTES) {
       this._ptyPaused = false;
       this._pty.resume();
     }

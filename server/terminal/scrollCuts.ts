@@ -1,0 +1,161 @@
+/**
+ * What of a terminal's output may go unparsed because it would scroll out of the screen and the
+ * scrollback anyway: whole lines of plain text (lineCuts) and whole rows of long wrapped lines
+ * (runCuts). Pure functions on text, valid from any terminal state the text may start in. The
+ * screen mirror drops them before its parser (screenMirror.ts); a client's output queue drops them
+ * while the client is behind (outputQueue.ts), so a slow page gets the same screen without the bytes
+ * nobody can see.
+ */
+
+/** Pending output is compacted as soon as it grows past this many characters; while the shell
+ * writes one long line, three times what a wrapped line must keep (runKeepChars) if that is
+ * more: the line must grow past its keep before it can be cut, and what a cut keeps stays below
+ * half of the threshold, or it would be parsed at once. At 120 columns that is ~370 K characters
+ * per terminal, only while such a line runs; floods of short lines compact at 64 K. */
+export const COMPACT_AT_CHARS = 64 * 1024;
+
+/** Characters that leave every cell they touch to the lines they are on: printable text, CR,
+ * LF, tab, backspace. Anything else (ESC, BEL, other C0, DEL, C1) may move the cursor, change
+ * modes or the pen, or start a string, so text is only dropped between two of those. */
+const NOT_PLAIN = /[\x00-\x07\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
+
+export interface Range {
+  from: number;
+  to: number;
+}
+
+/**
+ * What of the plain text in [start, end) may go unparsed: a range [from, to) of whole lines, or
+ * undefined. Past `to`, `keepLines` line feeds follow before `end`, so the lines of the range
+ * scroll out of a screen plus scrollback of fewer than `keepLines` rows anyway (a wrapped line
+ * only scrolls more; in a scroll region or the alternate screen they scroll out just the same).
+ * The segment's first line stays (it may end an escape sequence begun before `start`, by the
+ * parser or in this text), and the range lies between two CR LF, so the cursor is in column 0
+ * after it with or without it.
+ */
+export function plainCut(text: string, keepLines: number, start = 0, end = text.length): Range | undefined {
+  let first = text.indexOf('\n', start);
+  // Text that starts with the line feed of a CR LF split from it (a read or a frame ended
+  // between the two): that line feed is the first line.
+  if (first === start) first = text.indexOf('\n', start + 1);
+  if (first <= start || first >= end || text[first - 1] !== '\r') return undefined;
+  let at = end;
+  for (let n = 0; n < keepLines; n++) {
+    at = text.lastIndexOf('\n', at - 1);
+    if (at <= first) return undefined;
+  }
+  // `at` is a line feed with keepLines line feeds from it on: the range ends after the one before
+  // it, if that one ends a CR LF and is not the first line's.
+  const last = text.lastIndexOf('\n', at - 1);
+  if (last <= first || text[last - 1] !== '\r') return undefined;
+  return { from: first + 1, to: last + 1 };
+}
+
+/** plainCut in every plain segment (between characters that are not plain) long enough to hold
+ * `keepLines` lines; ascending. */
+export function lineCuts(text: string, keepLines: number): Range[] {
+  const cuts: Range[] = [];
+  // A segment needs more than keepLines CR LF pairs to give anything up.
+  const min = 2 * keepLines + 2;
+  let start = 0;
+  NOT_PLAIN.lastIndex = 0;
+  for (;;) {
+    const m = NOT_PLAIN.exec(text);
+    const end = m ? m.index : text.length;
+    if (end - start > min) {
+      const cut = plainCut(text, keepLines, start, end);
+      if (cut) cuts.push(cut);
+    }
+    if (!m) return cuts;
+    start = end + 1;
+  }
+}
+
+/** `text` without the ranges (ascending, disjoint). */
+export function without(text: string, ranges: readonly Range[]): string {
+  if (ranges.length === 0) return text;
+  const parts: string[] = [];
+  let at = 0;
+  for (const r of ranges) {
+    parts.push(text.slice(at, r.from));
+    at = r.to;
+  }
+  parts.push(text.slice(at));
+  // join copies into one flat string: slices of the old one would keep all of it alive.
+  return parts.join('');
+}
+
+/** Printable ASCII (' ' to '~'): one cell each, so a run of them wraps exactly every `cols`
+ * characters. */
+const isPrintableAscii = (c: number) => c >= 0x20 && c <= 0x7e;
+/** A character that can end a CSI or ESC sequence (its final byte). */
+const endsSequence = (c: number) => c >= 0x40 && c <= 0x7e;
+
+/** The length of the run of printable ASCII at the end of `before` + `data`, given the one at the
+ * end of `before` (walks `data` back from its end to its last other character). */
+export function trailingRun(data: string, before: number): number {
+  let i = data.length;
+  while (i > 0 && isPrintableAscii(data.charCodeAt(i - 1))) i--;
+  return i === 0 ? before + data.length : data.length - i;
+}
+
+/** How many characters of a wrapped run must stay after a cut (runCuts): its rows alone then fill
+ * `keepLines` rows, the screen and the scrollback. */
+export function runKeepChars(keepLines: number, cols: number): number {
+  return (keepLines + 1) * cols;
+}
+
+/**
+ * What of pending plain output may go unparsed inside long lines: ranges of runs of printable
+ * ASCII (no line feed at all, as `tr '\0' a` writes) whose length is a multiple of `cols`. From
+ * any cursor column after the run's first character, `cols` more characters leave the cursor in
+ * the same column (and the same wrap-pending state) one row further down, with that row full of
+ * the run; so dropping k×cols of them only changes which rows scrolled out, as long as
+ * runKeepChars follow in the same run. Before the cut, the run keeps its head, through the second
+ * character that can end a sequence: an escape sequence begun before the run (in this text or a
+ * write the parser has had) has ended there.
+ * Only with auto-wrap on and insert mode off, which the caller checks. Ranges are ascending.
+ */
+export function runCuts(text: string, keepLines: number, cols: number, end = text.length): Range[] {
+  const keep = runKeepChars(keepLines, cols);
+  const cuts: Range[] = [];
+  if (cols < 1) return cuts;
+  // A run worth cutting is longer than `min`, so it holds one of the positions probed every
+  // min/2 characters: only runs found there are walked (a `yes` flood, a run of one character
+  // per line, costs a few probes per compaction instead of a walk over every character).
+  const min = keep + cols + 1;
+  const step = Math.max(1, Math.floor(min / 2));
+  let scanned = 0;
+  for (let p = step - 1; p < end; p += step) {
+    if (p < scanned || !isPrintableAscii(text.charCodeAt(p))) continue;
+    let start = p;
+    while (start > scanned && isPrintableAscii(text.charCodeAt(start - 1))) start--;
+    let stop = p + 1;
+    while (stop < end && isPrintableAscii(text.charCodeAt(stop))) stop++;
+    scanned = stop;
+    if (stop - start < min) continue;
+    // The head: through the second character that can end a sequence (after ESC, '[' is the
+    // first and only opens a CSI, whose final byte is the second).
+    let head = start;
+    for (let found = 0; head < stop; head++) if (endsSequence(text.charCodeAt(head)) && ++found === 2) break;
+    const from = head + 1;
+    const rows = Math.floor((stop - keep - from) / cols);
+    if (rows > 0) cuts.push({ from, to: from + rows * cols });
+  }
+  return cuts;
+}
+
+
+/** The compaction threshold for pending output that ends with a run of `trailing` printable
+ * characters (see COMPACT_AT_CHARS). */
+export function compactAt(trailing: number, keepLines: number, cols: number): number {
+  if (trailing < COMPACT_AT_CHARS / 2) return COMPACT_AT_CHARS;
+  return Math.max(COMPACT_AT_CHARS, 3 * runKeepChars(keepLines, cols));
+}
+
+/** `text` without what would scroll out of `keepLines` rows: long wrapped runs first (only when
+ * `plainWrap`: auto-wrap on and insert mode off), then whole lines. */
+export function compactText(text: string, keepLines: number, cols: number, plainWrap: boolean): string {
+  const t = plainWrap ? without(text, runCuts(text, keepLines, cols)) : text;
+  return without(t, lineCuts(t, keepLines));
+}
