@@ -1,14 +1,17 @@
-import { defineCheck, notYet, passed } from '#check';
+import { defineCheck, notYet, passed, requireCatalogImage, shortId } from '#check';
 
 const TAG = 'busybox:latest';
 
 export default defineCheck(async (ctx) => {
   const expected = 'the image docker.io/library/busybox:latest on node1';
-  const [local, remote] = await Promise.all([
-    ctx.engine('node1').listImages({ filters: { reference: [TAG] } }),
+  const [local, remote, busybox] = await Promise.all([
+    ctx.image('node1', TAG),
     ctx.engine('remote-docker-engine').listImages({ filters: { reference: [TAG] } }),
+    requireCatalogImage(ctx, 'busybox'),
   ]);
-  if (local.length > 0) return passed({ found: `busybox:latest (${local[0]!.Id.slice(7, 19)}) on node1` });
+  // By content: `docker tag nginx busybox` makes the name, not the image.
+  if (local?.Id === busybox) return passed({ found: `busybox:latest (${shortId(local.Id)}) on node1` });
+  if (local) return notYet('not-busybox', { expected, found: `busybox:latest on node1 is image ${shortId(local.Id)}; busybox is ${shortId(busybox)}` });
   if (remote.length > 0) return notYet('on-remote', { expected, found: 'busybox:latest is on remote-docker-engine only' });
   return notYet('not-pulled', { expected, found: 'no busybox:latest on node1' });
 });

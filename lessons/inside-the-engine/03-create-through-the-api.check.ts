@@ -1,4 +1,4 @@
-import { containerName, defineCheck, notYet, passed, sameImage } from '#check';
+import { containerName, defineCheck, notYet, passed, requireCatalogImage, sameImage, shortId } from '#check';
 
 const NAME = 'api-made';
 const IMAGE = 'docker.io/library/busybox:latest';
@@ -13,7 +13,10 @@ export default defineCheck(async (ctx) => {
     if (other) return notYet('no-name', { expected, found: `a busybox container named ${containerName(other)}` });
     return notYet('no-container', { expected, found: 'no container named api-made on node1' });
   }
-  if (!sameImage(c.Config.Image, IMAGE)) return notYet('wrong-image', { expected, found: `api-made was created from ${c.Config.Image}` });
+  const busybox = await requireCatalogImage(ctx, 'busybox');
+  if (c.Image !== busybox) {
+    return notYet('wrong-image', { expected, found: `api-made was created from ${c.Config.Image}, image ${shortId(c.Image)}; busybox is ${shortId(busybox)}` });
+  }
   const cmd = [...(c.Config.Entrypoint ?? []), ...(c.Config.Cmd ?? [])].join(' ');
   if (cmd !== CMD) return notYet('wrong-cmd', { expected, found: `api-made runs "${cmd}"` });
   if (c.State.Status === 'created') return notYet('not-started', { expected, found: 'api-made is created, not started' });

@@ -10,6 +10,7 @@ export default defineCheck(async (ctx) => {
   if (catalog === undefined) return notYet('no-registry', { expected, found: 'nothing answers on node1:5000' });
   const tags = catalog.includes(REPO) ? await registry.tags(REPO) : undefined;
   if (tags?.includes('latest')) return passed({ found: `registry has ${REPO}:${tags.join(', ')}` });
+  if (tags !== undefined) return notYet('wrong-tag', { expected, found: `registry has ${REPO} with the tag ${tags.join(', ') || 'none'}, not latest` });
 
   const images = await ctx.engine('node1').listImages();
   const names = images.flatMap((i) => i.RepoTags ?? []).filter((t) => t !== '<none>:<none>');

@@ -1,14 +1,13 @@
-import { defineCheck, notYet, passed } from '#check';
+import { defineCheck, notYet, passed, shortId } from '#check';
 
 const NAME = 'env-made';
-const API_PORT = 2375;
 
 export default defineCheck(async (ctx) => {
   const expected = 'env-made running on remote-docker-engine, started from node1 over TCP 2375';
-  const [remote, local, connects] = await Promise.all([
+  const [remote, local, creates] = await Promise.all([
     ctx.container('remote-docker-engine', NAME),
     ctx.container('node1', NAME),
-    ctx.tcpConnects('node1', 'remote-docker-engine', API_PORT),
+    ctx.engineCreates('node1', 'remote-docker-engine'),
   ]);
   if (!remote) {
     if (local) return notYet('on-node1', { expected, found: 'env-made exists on node1, not on remote-docker-engine' });
@@ -16,6 +15,10 @@ export default defineCheck(async (ctx) => {
   }
   if (!remote.State.Running) return notYet('not-running', { expected, found: `env-made is ${remote.State.Status}` });
   if (local) return notYet('also-on-node1', { expected, found: 'env-made runs on remote-docker-engine and also exists on node1' });
-  if (connects === 0) return notYet('not-via-tcp', { expected, found: 'env-made runs, but node1 never connected to remote-docker-engine:2375' });
-  return passed({ found: 'env-made runs on remote-docker-engine' });
+  // This container, by id, made by node1 over TCP: not any create, not a connection.
+  if (!creates.some((c) => c.id === remote.Id)) {
+    const made = creates.length === 0 ? 'node1 created no container there over TCP 2375' : `node1 created ${creates.map((c) => c.name ?? shortId(c.id)).join(', ')} there over TCP 2375, not this env-made (${shortId(remote.Id)})`;
+    return notYet('not-via-tcp', { expected, found: `env-made runs, but ${made}` });
+  }
+  return passed({ found: `env-made (${shortId(remote.Id)}) runs on remote-docker-engine, created by node1 over TCP 2375` });
 });

@@ -1,4 +1,4 @@
-import { defineCheck, notYet, passed } from '#check';
+import { defineCheck, notYet, passed, shortId } from '#check';
 
 const CONTEXT = 'remote';
 const HOST = 'tcp://remote-docker-engine:2375';
@@ -6,11 +6,12 @@ const NAME = 'context-made';
 
 export default defineCheck(async (ctx) => {
   const expected = `context remote (${HOST}) on node1, context-made running on remote-docker-engine, and the default context in use`;
-  const [inspect, list, remote, local] = await Promise.all([
+  const [inspect, list, remote, local, creates] = await Promise.all([
     ctx.exec('node1', ['docker', 'context', 'inspect', CONTEXT, '--format', '{{.Endpoints.docker.Host}}']),
     ctx.exec('node1', ['docker', 'context', 'ls', '--format', '{{.Name}} {{.Current}}']),
     ctx.container('remote-docker-engine', NAME),
     ctx.container('node1', NAME),
+    ctx.engineCreates('node1', 'remote-docker-engine'),
   ]);
   if (inspect.exitCode !== 0) return notYet('no-context', { expected, found: 'no context named remote on node1' });
   const host = inspect.stdout.trim();
@@ -20,6 +21,10 @@ export default defineCheck(async (ctx) => {
     return notYet('no-container', { expected, found: 'no container named context-made on remote-docker-engine' });
   }
   if (!remote.State.Running) return notYet('not-running', { expected, found: `context-made is ${remote.State.Status}` });
+  if (!creates.some((c) => c.id === remote.Id)) {
+    const made = creates.length === 0 ? 'node1 created no container there over TCP 2375' : `node1 created ${creates.map((c) => c.name ?? shortId(c.id)).join(', ')} there over TCP 2375, not this context-made (${shortId(remote.Id)})`;
+    return notYet('not-via-tcp', { expected, found: `context-made runs, but ${made}` });
+  }
   if (list.exitCode !== 0) throw new Error(`docker context ls failed on node1: ${list.stderr.trim()}`);
   const current = list.stdout.split('\n').find((l) => l.endsWith(' true'))?.split(' ')[0];
   if (current !== 'default') return notYet('still-remote', { expected, found: `node1's CLI uses the context ${current ?? '?'}` });

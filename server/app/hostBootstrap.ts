@@ -1,12 +1,14 @@
 /**
  * Readies the host for sandboxes: finds or starts the host engine, checks its cgroup driver and
  * says plainly when it does not remap user namespaces, builds the image catalog, starts the
- * read-only mirror, and installs the iptables rules that keep sandbox bridges away from the host
- * itself. The sandbox capability (server/sandbox/) assumes all
+ * read-only mirror, installs the iptables rules that keep sandbox bridges away from the host
+ * itself, and starts the create log (server/host/createLog.ts). The sandbox capability (server/sandbox/) assumes all
  * of this is in place; the composition root runs it first.
  */
 import { logger, type Logger } from '../core/log.ts';
-import { ensureEngine, type Engine } from '../engine/engine.ts';
+import { dataDir } from '../core/config.ts';
+import { ensureEngine, installHostPackages, type Engine } from '../engine/engine.ts';
+import { createLogPaths, ensureCreateLog } from '../host/createLog.ts';
 import { ensureHostIsolation } from '../host/firewall.ts';
 import { ensureImages, ensureMirror, type ImageProgress } from '../images/catalog.ts';
 import { BRIDGE_WILDCARD } from '../sandbox/labels.ts';
@@ -45,6 +47,10 @@ export async function prepareHost(opts: PrepareHostOptions = {}): Promise<Engine
   await ensureImages(engine.docker, opts.onImageProgress);
   await ensureMirror(engine.docker);
   await ensureHostIsolation(BRIDGE_WILDCARD);
+  // An engine Shiplab reuses may predate the create log: its package comes first.
+  await installHostPackages(true, ['tcpdump']);
+  const recorder = await ensureCreateLog(createLogPaths(dataDir()));
+  if (recorder.started) (opts.log ?? logger('host')).info('create log started', { pid: recorder.pid });
   opts.log?.debug('host ready', { engine: engine.host, embedded: engine.embedded });
   return engine;
 }

@@ -13,6 +13,8 @@ import { isNodeName } from '../common/api.ts';
 import { logger } from '../core/log.ts';
 import { readArgs } from './args.ts';
 import { ensureEngine, stopEmbedded } from '../engine/engine.ts';
+import { createLogPaths, stopCreateLog } from '../host/createLog.ts';
+import { dataDir } from '../core/config.ts';
 import { ensureImages, ensureMirror } from '../images/catalog.ts';
 import { openSandboxes } from '../app/openSandboxes.ts';
 
@@ -73,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'engine' && sub === 'stop') {
     const stopped = await stopEmbedded();
     console.log(stopped ? 'embedded engine stopped' : 'no embedded engine was running');
+    if (await stopCreateLog(createLogPaths(dataDir()))) console.log('create log stopped');
     return 0;
   }
   if (cmd !== 'sandbox' || !sub) {

@@ -32,6 +32,8 @@ export const HOST_PACKAGES = [
   'e2fsprogs',
   'curl',
   'ca-certificates',
+  // The create log: which containers one node made on another's engine (server/host/createLog.ts).
+  'tcpdump',
 ];
 
 /** What the image builds and sandboxes need on the host even when the engine is not Shiplab's

@@ -3,9 +3,11 @@
  * root in a node cannot forge them. A check uses it to tell "created through the TCP API from
  * node1" from "started by a shell on the remote node". Each traced pair is one target-less
  * iptables rule (it only counts SYNs) in our own chain, jumped to from Docker's DOCKER-USER;
- * on the engine port a second rule counts packets carrying a container-create request, so a
- * check can tell which containers came through the TCP API, not just that it was used.
+ * on the engine port two more rules send create requests and their `201 Created` answers to the
+ * host's create log (createLog.ts), so a check can tell which containers came through the TCP
+ * API, by id, not just that it was used.
  */
+import { CREATE_LOG_GROUP } from './createLog.ts';
 import { run } from './run.ts';
 
 export const TRACE_CHAIN = 'SHIPLAB-TRACE';
@@ -16,6 +18,8 @@ export const ENGINE_PORT = 2375;
 /** Part of the request line of `POST /v1.41/containers/create?name=…`, the one call that makes a
  * container (docker run sends it, after a pull if the image was missing). */
 const CREATE_PATH = '/containers/create';
+/** The status line of the engine's answer to a create that made a container. */
+const CREATED_STATUS = '"201 Created"';
 
 export interface TracePair {
   from: string;
@@ -54,11 +58,22 @@ function ruleArgs(sandboxId: string, p: TracePair): string[] {
   return ['-s', p.fromIp, '-d', p.toIp, '-p', 'tcp', '--dport', String(p.port), '--syn', '-m', 'comment', '--comment', comment(sandboxId, p)];
 }
 
-function createRuleArgs(sandboxId: string, p: TracePair): string[] {
+/** The two create-log rules of an engine-port pair: requests to it, answers from it. */
+function createLogRules(sandboxId: string, p: TracePair): string[][] {
+  // Threshold 1: each packet goes to the recorder at once; the kernel's default batches up to a
+  // second, and a check right after `docker run` returned would not see its create yet.
+  const log = ['-j', 'NFLOG', '--nflog-group', String(CREATE_LOG_GROUP), '--nflog-threshold', '1'];
   return [
-    '-s', p.fromIp, '-d', p.toIp, '-p', 'tcp', '--dport', String(p.port),
-    '-m', 'string', '--algo', 'bm', '--string', CREATE_PATH,
-    '-m', 'comment', '--comment', `${comment(sandboxId, p)}:create`,
+    [
+      '-s', p.fromIp, '-d', p.toIp, '-p', 'tcp', '--dport', String(p.port),
+      '-m', 'string', '--algo', 'bm', '--string', CREATE_PATH,
+      '-m', 'comment', '--comment', `${comment(sandboxId, p)}:create`, ...log,
+    ],
+    [
+      '-s', p.toIp, '-d', p.fromIp, '-p', 'tcp', '--sport', String(p.port),
+      '-m', 'string', '--algo', 'bm', '--string', CREATED_STATUS,
+      '-m', 'comment', '--comment', `${comment(sandboxId, p)}:created`, ...log,
+    ],
   ];
 }
 
@@ -66,7 +81,7 @@ export async function addTrace(sandboxId: string, pairs: TracePair[]): Promise<v
   await ensureChain();
   // One iptables-restore for all rules: each separate iptables call costs ~40 ms with the nft
   // backend, and this is on the path of every sandbox create.
-  const rules = pairs.flatMap((p) => [ruleArgs(sandboxId, p), ...(p.port === ENGINE_PORT ? [createRuleArgs(sandboxId, p)] : [])]);
+  const rules = pairs.flatMap((p) => [ruleArgs(sandboxId, p), ...(p.port === ENGINE_PORT ? createLogRules(sandboxId, p) : [])]);
   const lines = ['*filter', ...rules.map((r) => ['-A', TRACE_CHAIN, ...r].join(' ')), 'COMMIT', ''];
   const r = await run('iptables-restore', ['-w', '5', '--noflush'], { input: lines.join('\n') });
   if (r.code !== 0) throw new Error(`cannot add trace rules: ${r.stderr.trim()}`);
@@ -91,14 +106,6 @@ async function listRules(): Promise<Counted[]> {
 /** SYNs counted from `from` to `to`:`port` since the sandbox was created. */
 export async function countConnects(sandboxId: string, from: string, to: string, port: number): Promise<number> {
   const want = `shiplab:${sandboxId}:${from}:${to}:${port}`;
-  const rules = await listRules();
-  return rules.filter((r) => r.comment === want).reduce((a, r) => a + r.packets, 0);
-}
-
-/** Container-create requests `from` sent to `to`'s engine API over TCP since the sandbox was
- * created (a `docker run` whose image had to be pulled first sends two). */
-export async function countCreates(sandboxId: string, from: string, to: string): Promise<number> {
-  const want = `shiplab:${sandboxId}:${from}:${to}:${ENGINE_PORT}:create`;
   const rules = await listRules();
   return rules.filter((r) => r.comment === want).reduce((a, r) => a + r.packets, 0);
 }

@@ -58,6 +58,15 @@ export interface RegistryClient {
    * @throws Error when the node cannot run curl or the answer is not the registry's JSON.
    */
   tags(repo: string): Promise<string[] | undefined>;
+  /**
+   * The digest of a tag's manifest (HEAD /v2/<repo>/manifests/<tag>, its Docker-Content-Digest),
+   * e.g. `sha256:…`: what a pull of that tag records in the image's RepoDigests
+   * (`node1:5000/my-image@sha256:…`), so a check can tell an image pulled from this registry from
+   * one that only carries the name.
+   * @returns undefined when there is no such tag or nothing answers on that port.
+   * @throws Error when the node cannot run curl or the answer has no digest.
+   */
+  digest(repo: string, tag: string): Promise<string | undefined>;
 }
 
 /** What a check may look at. Every call reaches into the learner's sandbox; none goes through the learner's terminal. */
@@ -93,6 +102,15 @@ export interface CheckContext {
    */
   image(node: NodeName, ref: string): Promise<Docker.ImageInspectInfo | undefined>;
   /**
+   * The id (`sha256:…`) of the image the lab serves under `ref` (`nginx`, `busybox:latest`,
+   * `registry:2`): what pulling that name gives in any node, read from outside the sandbox.
+   * Compare it with a container's `.Image` or an image's `.Id` to know an image by its content:
+   * a learner can give any image the name `nginx`, but not nginx's id.
+   * @returns undefined when `ref` is not one of the lab's images.
+   * @throws TypeError when `ref` is not a valid reference.
+   */
+  catalogImage(ref: string): Promise<string | undefined>;
+  /**
    * Runs a command in the node as root, outside the learner's terminal.
    * @param argv the program and its arguments, e.g. `['docker', 'info', '--format', '{{.ServerVersion}}']`; no shell unless you run `sh -c`.
    * @returns the exit code and output; a non-zero exit is a value, not an exception.
@@ -112,14 +130,23 @@ export interface CheckContext {
    */
   tcpConnects(from: NodeName, to: NodeName, port: number): Promise<number>;
   /**
-   * How many container-create requests `from` sent to `to`'s engine API over TCP (port 2375)
-   * since the sandbox started, counted on the host. A container on the remote engine that a shell
-   * on that node started adds nothing here, so a check can require one create request per
-   * container it expects to have come from node1. A `docker run` that first had to pull its image
-   * sends two.
+   * The containers `from` created on `to`'s engine API over TCP (port 2375) since the sandbox
+   * started, each with the id the engine answered and the name asked for, recorded on the host
+   * (server/host/createLog.ts) where the learner cannot forge it. A container that a shell on `to`
+   * made is not among them, nor is one made over TCP and then removed and made again there; so
+   * ask for the container the step names, by id:
+   * `(await ctx.engineCreates('node1', 'remote-docker-engine')).some((c) => c.id === web.Id)`.
    * @throws Error when the sandbox is gone.
    */
-  engineCreates(from: NodeName, to: NodeName): Promise<number>;
+  engineCreates(from: NodeName, to: NodeName): Promise<RemoteCreate[]>;
+}
+
+/** A container one node created on another's engine over TCP (CheckContext.engineCreates). */
+export interface RemoteCreate {
+  /** The container's full id. */
+  readonly id: string;
+  /** The name the create asked for (?name=), if any. */
+  readonly name?: string;
 }
 
 /** Both outcomes may say what the check wanted and what it found, in the learner's words. */
@@ -237,6 +264,8 @@ export function normalizeRef(ref: string): string {
  * `sameImage('nginx', 'docker.io/library/nginx:latest')` and `sameImage('nginx:latest', 'nginx')` are true.
  * Made for engine data (Config.Image, listContainers' Image): a `ref` that is not a reference, such as
  * an image id or `<none>:<none>`, is not the same image (false), never an error.
+ * It compares names, which a learner can put on any image (`docker tag busybox nginx`): to know
+ * that a container runs nginx, compare its `.Image` with `ctx.catalogImage('nginx')`.
  * @throws TypeError when `expected` is not an image reference: that is a mistake in the check.
  */
 export function sameImage(ref: string, expected: string): boolean {
@@ -253,6 +282,21 @@ export function sameImage(ref: string, expected: string): boolean {
  * A container's name the way the learner typed it, from a listContainers entry: `/web` → `web`.
  * @returns `?` when the entry has no name (the engine always gives one; this keeps messages whole).
  */
+/** An image or container id shortened as `docker images` shows it (12 hex digits, no `sha256:`). */
+export function shortId(id: string | undefined): string {
+  return id === undefined ? 'none' : id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/**
+ * The id of the lab's image `ref` (ctx.catalogImage), for a check that cannot go on without it.
+ * @throws Error when the lab serves no such image (a lesson asking for an image the lab lacks).
+ */
+export async function requireCatalogImage(ctx: Pick<CheckContext, 'catalogImage'>, ref: string): Promise<string> {
+  const id = await ctx.catalogImage(ref);
+  if (id === undefined) throw new Error(`the lab serves no image ${ref}; a check can only compare with the lab's own images`);
+  return id;
+}
+
 export function containerName(c: { Names?: string[] }): string {
   return c.Names?.[0]?.replace(/^\//, '') ?? '?';
 }

@@ -39,9 +39,9 @@ function httpError(statusCode: number): Error {
 }
 
 function fakeGet(answers: Record<string, { exitCode: number; stdout?: string; stderr?: string }>) {
-  const calls: string[] = [];
-  const get = async (path: string) => {
-    calls.push(path);
+  const calls: { path: string; args: string[] }[] = [];
+  const get = async (path: string, args: string[] = []) => {
+    calls.push({ path, args });
     const a = answers[path] ?? { exitCode: 7, stderr: 'curl: (7) Failed to connect' };
     return { exitCode: a.exitCode, stdout: a.stdout ?? '', stderr: a.stderr ?? '' };
   };
@@ -76,6 +76,21 @@ describe('registryClient', () => {
     const r = registryClient(get, 'node1:5000');
     await expect(r.catalog()).rejects.toThrow(/exit 127.*curl: not found/);
     await expect(r.tags('a')).rejects.toThrow(/other than JSON/);
+  });
+
+  it('reads a tag\'s manifest digest from the headers, asking for the types a pull accepts', async () => {
+    const digest = 'sha256:' + 'ab'.repeat(32);
+    const { get, calls } = fakeGet({
+      '/v2/my-image/manifests/latest': { exitCode: 0, stdout: `HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.distribution.manifest.v2+json\r\nDocker-Content-Digest: ${digest}\r\n\r\n` },
+      '/v2/my-image/manifests/nope': { exitCode: 22, stderr: 'curl: (22) 404' },
+      '/v2/odd/manifests/latest': { exitCode: 0, stdout: 'HTTP/1.1 200 OK\r\n\r\n' },
+    });
+    const r = registryClient(get, 'node1:5000');
+    expect(await r.digest('my-image', 'latest')).toBe(digest);
+    expect(calls.at(-1)!.args).toContain('Accept: application/vnd.docker.distribution.manifest.v2+json');
+    expect(await r.digest('my-image', 'nope')).toBeUndefined();
+    await expect(r.digest('odd', 'latest')).rejects.toThrow(/without a Docker-Content-Digest/);
+    await expect(r.digest('my-image', 'bad tag')).rejects.toThrow(TypeError);
   });
 
   it('refuses a repository written with host or tag', async () => {

@@ -7,7 +7,7 @@ import { NODE_NAMES, type NodeName } from '../common/api.ts';
 import { unlessNotFound } from '../engine/notFound.ts';
 import { nodeEngine } from '../sandbox/nodeEngine.ts';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
-import { CHECK_TIMEOUT_MS, type CheckContext, type ExecOptions, type RegistryClient } from './checkApi.ts';
+import { CHECK_TIMEOUT_MS, normalizeRef, type CheckContext, type ExecOptions, type RegistryClient } from './checkApi.ts';
 
 /** curl's own deadline for one registry call, in seconds; well inside CHECK_TIMEOUT_MS. */
 const REGISTRY_CURL_MAX_SECONDS = 2;
@@ -52,9 +52,17 @@ export function createCheckContext(sandboxes: Sandboxes, sandbox: SandboxInfo, o
     image(name, ref) {
       return unlessNotFound(engine(name).getImage(ref).inspect());
     },
+    async catalogImage(ref) {
+      const full = normalizeRef(ref);
+      if (!full.startsWith(OFFICIAL_PREFIX) || full.includes('@')) return undefined;
+      return sandboxes.catalogImage(full.slice(OFFICIAL_PREFIX.length));
+    },
     exec,
     registry(name, port = 5000) {
-      return registryClient((path) => exec(name, ['curl', '-fsS', '--max-time', String(REGISTRY_CURL_MAX_SECONDS), `http://localhost:${port}${path}`]), `${name}:${port}`);
+      return registryClient(
+        (path, args = []) => exec(name, ['curl', '-fsS', '--max-time', String(REGISTRY_CURL_MAX_SECONDS), ...args, `http://localhost:${port}${path}`]),
+        `${name}:${port}`,
+      );
     },
     tcpConnects(from, to, port) {
       return sandboxes.tcpConnects(sandbox.id, from, to, port);
@@ -65,7 +73,22 @@ export function createCheckContext(sandboxes: Sandboxes, sandbox: SandboxInfo, o
   };
 }
 
-type Get = (path: string) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+type Get = (path: string, curlArgs?: string[]) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+
+/** The lab's images are official ones: `nginx` is `docker.io/library/nginx:latest`. */
+const OFFICIAL_PREFIX = 'docker.io/library/';
+
+/** Manifest types a pull accepts: asked for, the registry answers with the digest a pull records
+ * (without them registry:2 may answer with a converted schema 1 manifest and another digest). */
+const MANIFEST_TYPES = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+];
+
+const REPO = /^[a-z0-9][a-z0-9._/-]*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
 
 /** The registry v2 API over `curl` run inside the node (the host has no route into sandbox networks). */
 export function registryClient(get: Get, where: string): RegistryClient {
@@ -85,8 +108,19 @@ export function registryClient(get: Get, where: string): RegistryClient {
       if (body === undefined) return undefined;
       return body.repositories ?? [];
     },
+    async digest(repo, tag) {
+      if (!REPO.test(repo)) throw new TypeError(`registry.digest: "${repo}" is not a repository name (no host, no tag)`);
+      if (!TAG.test(tag)) throw new TypeError(`registry.digest: "${tag}" is not a tag`);
+      const path = `/v2/${repo}/manifests/${tag}`;
+      const r = await get(path, ['-I', ...MANIFEST_TYPES.flatMap((t) => ['-H', `Accept: ${t}`])]);
+      if (CURL_NO_ANSWER.has(r.exitCode)) return undefined;
+      if (r.exitCode !== 0) throw new Error(`curl -I ${path} on ${where} failed (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`);
+      const digest = /^docker-content-digest:\s*(sha256:[0-9a-f]{64})\s*$/im.exec(r.stdout)?.[1];
+      if (!digest) throw new Error(`the registry on ${where} answered HEAD ${path} without a Docker-Content-Digest`);
+      return digest;
+    },
     async tags(repo) {
-      if (!/^[a-z0-9][a-z0-9._/-]*$/.test(repo)) throw new TypeError(`registry.tags: "${repo}" is not a repository name (no host, no tag)`);
+      if (!REPO.test(repo)) throw new TypeError(`registry.tags: "${repo}" is not a repository name (no host, no tag)`);
       const body = (await json(`/v2/${repo}/tags/list`)) as { tags?: string[] | null } | undefined;
       if (body === undefined) return undefined;
       return body.tags ?? [];

@@ -15,13 +15,19 @@ import { DisposableStore, Emitter, type Disposable } from '../common/lifecycle.t
 import type { SandboxLimits, SandboxTimes } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
 import type { Engine } from '../engine/engine.ts';
-import { countConnects, countCreates } from '../host/connTrace.ts';
+import { countConnects } from '../host/connTrace.ts';
+import { createLogPaths, loggedCreates, type CreateLogPaths } from '../host/createLog.ts';
+import { unlessNotFound } from '../engine/notFound.ts';
+import { LEARNER_RECIPES } from '../images/catalog.ts';
 import { adoptOrReap, CreateMarkers } from './adoption.ts';
 import { SandboxBuilder } from './build.ts';
 import { execIn } from './exec.ts';
 import { Expiry } from './expiry.ts';
 import { teardownSandbox } from './teardown.ts';
-import type { CreateProgress, DestroyReason, ExecResult, SandboxInfo, Sandboxes } from './types.ts';
+import type { CreateProgress, DestroyReason, ExecResult, RemoteCreate, SandboxInfo, Sandboxes } from './types.ts';
+
+/** The tags of the images the mirror serves to the nodes. */
+const LEARNER_TAGS: ReadonlySet<string> = new Set(LEARNER_RECIPES.flatMap((r) => r.tags));
 
 export interface ManagerOptions {
   /** Shiplab's data directory: sandboxes/ (stores) and creating/ (create markers) go here. */
@@ -48,6 +54,8 @@ export class SandboxManager implements Sandboxes {
   /** <data dir>/sandboxes: one directory per sandbox. */
   private readonly root: string;
   private readonly markers: CreateMarkers;
+  /** Where the host records creates between nodes (started by the host bootstrap). */
+  private readonly createLog: CreateLogPaths;
   private readonly builder: SandboxBuilder;
   private readonly expiry: Expiry;
 
@@ -56,6 +64,7 @@ export class SandboxManager implements Sandboxes {
     this.times = opts.times;
     this.log = opts.log;
     this.root = path.join(opts.dataDir, 'sandboxes');
+    this.createLog = createLogPaths(opts.dataDir);
     fs.mkdirSync(this.root, { recursive: true });
     this.markers = new CreateMarkers(path.join(opts.dataDir, 'creating'));
     this.builder = new SandboxBuilder(engine.docker, this.root, this.limits, this.times.ttlMs, engine.userns);
@@ -136,8 +145,23 @@ export class SandboxManager implements Sandboxes {
     return countConnects(id, from, to, port);
   }
 
-  async engineCreates(id: string, from: NodeName, to: NodeName): Promise<number> {
-    return countCreates(id, from, to);
+  async engineCreates(id: string, from: NodeName, to: NodeName): Promise<RemoteCreate[]> {
+    const sb = this.known(id);
+    return loggedCreates(this.createLog, sb.nodes[from].ip, sb.nodes[to].ip, sb.createdAt).map((c) => ({ id: c.id, ...(c.name !== undefined && { name: c.name }) }));
+  }
+
+  private readonly catalogIds = new Map<string, Promise<string | undefined>>();
+
+  catalogImage(tag: string): Promise<string | undefined> {
+    if (!LEARNER_TAGS.has(tag)) return Promise.resolve(undefined);
+    // Built once before any sandbox starts and not rebuilt while the server runs.
+    let id = this.catalogIds.get(tag);
+    if (!id) {
+      id = unlessNotFound(this.docker.getImage(tag).inspect()).then((i) => i?.Id);
+      id.catch(() => this.catalogIds.delete(tag));
+      this.catalogIds.set(tag, id);
+    }
+    return id;
   }
 
   async destroy(id: string, reason: DestroyReason): Promise<void> {

@@ -40,6 +40,14 @@ export interface CreateProgress {
   percent: number;
 }
 
+/** A container one node created on another's engine over TCP (Sandboxes.engineCreates). */
+export interface RemoteCreate {
+  /** The container's full id, as the engine answered the create. */
+  id: string;
+  /** The name the request asked for (?name=), if any. */
+  name?: string;
+}
+
 export type DestroyReason = 'requested' | 'expired' | 'idle' | 'broken' | 'shutdown';
 
 /** What the terminal, lesson and HTTP layers need from the sandbox capability. */
@@ -54,8 +62,15 @@ export interface Sandboxes {
   exec(id: string, node: NodeName, cmd: string[], opts?: { timeoutMs?: number; stdin?: string }): Promise<ExecResult>;
   /** How many TCP connections `from` opened to `to`:`port` (counted by the host, not the node). */
   tcpConnects(id: string, from: NodeName, to: NodeName, port: number): Promise<number>;
-  /** How many container-create requests `from` sent to `to`'s engine API over TCP 2375 (host-counted). */
-  engineCreates(id: string, from: NodeName, to: NodeName): Promise<number>;
+  /** The containers `from` created on `to`'s engine over TCP 2375, as the host recorded them
+   * (server/host/createLog.ts), oldest first. */
+  engineCreates(id: string, from: NodeName, to: NodeName): Promise<RemoteCreate[]>;
+  /**
+   * The id of the learner image the mirror serves under `tag` (`nginx:latest`, `busybox:latest`,
+   * `registry:2`, …): the same id every node's engine gives it once pulled, read from the host
+   * engine, which the learner cannot reach. undefined for a tag that is not one of the lab's.
+   */
+  catalogImage(tag: string): Promise<string | undefined>;
   /**
    * Gives the sandbox to `owner` (SandboxInfo.owner). In memory only: Docker labels cannot change,
    * so an adopted sandbox comes back with the owner it was created for; the caller keeps the

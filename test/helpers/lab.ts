@@ -77,6 +77,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     exec: (id, node, cmd, o) => sandboxes.exec(id, node, cmd, o),
     tcpConnects: (id, from, to, port) => sandboxes.tcpConnects(id, from, to, port),
     engineCreates: (id, from, to) => sandboxes.engineCreates(id, from, to),
+    catalogImage: (tag) => sandboxes.catalogImage(tag),
     destroy: (id, reason) => sandboxes.destroy(id, reason),
     onDestroyed: (l) => sandboxes.onDestroyed(l),
     dispose: () => sandboxes.dispose(),
@@ -176,7 +177,10 @@ export function fakeCapabilities(): { sandboxes: Sandboxes; lessons: LessonServi
       return 0;
     },
     async engineCreates() {
-      return 0;
+      return [];
+    },
+    async catalogImage() {
+      return undefined;
     },
     async destroy(id, reason) {
       if (boxes.delete(id)) destroyed.fire({ id, reason });

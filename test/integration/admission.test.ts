@@ -79,6 +79,7 @@ describe('admission', () => {
       exec: (id, node, cmd, o) => manager.exec(id, node, cmd, o),
       tcpConnects: (id, from, to, port) => manager.tcpConnects(id, from, to, port),
       engineCreates: (id, from, to) => manager.engineCreates(id, from, to),
+      catalogImage: (tag) => manager.catalogImage(tag),
       destroy: (id, reason) => manager.destroy(id, reason),
       onDestroyed: (l) => manager.onDestroyed(l),
       dispose: () => manager.dispose(),

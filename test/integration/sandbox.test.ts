@@ -58,7 +58,7 @@ describe('a sandbox', () => {
     expect(pull.stdout.trim().split('\n').pop()).toBe('ok');
   });
 
-  it('creates a container on the remote engine with -H from node1, counted on the host', async () => {
+  it('creates a container on the remote engine with -H from node1, recorded by id on the host', async () => {
     const before = await m.tcpConnects(sb.id, 'node1', 'remote-docker-engine', 2375);
     const r = await sh(m, sb, 'node1', 'docker -H=remote-docker-engine:2375 run -d --name remote-web nginx');
     expect(r.exitCode, r.stderr).toBe(0);
@@ -67,12 +67,21 @@ describe('a sandbox', () => {
     const onNode1 = await sh(m, sb, 'node1', "docker ps -a --format '{{.Names}}'");
     expect(onNode1.stdout).not.toContain('remote-web');
     expect(await m.tcpConnects(sb.id, 'node1', 'remote-docker-engine', 2375)).toBeGreaterThan(before);
+    const id = (await sh(m, sb, 'remote-docker-engine', 'docker inspect -f {{.Id}} remote-web')).stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
     const creates = await m.engineCreates(sb.id, 'node1', 'remote-docker-engine');
-    expect(creates).toBeGreaterThan(0);
-    // Listing over TCP and creating from the remote node's own shell add no create request.
+    expect(creates).toContainEqual({ id, name: 'remote-web' });
+    // Listing over TCP and creating from the remote node's own shell record nothing; a container
+    // made over TCP, removed and made again there is not the one recorded.
     await sh(m, sb, 'node1', 'docker -H=remote-docker-engine:2375 ps');
     await sh(m, sb, 'remote-docker-engine', 'docker run -d --name local-web nginx');
-    expect(await m.engineCreates(sb.id, 'node1', 'remote-docker-engine')).toBe(creates);
+    await sh(m, sb, 'remote-docker-engine', 'docker rm -f remote-web && docker run -d --name remote-web nginx');
+    const again = (await sh(m, sb, 'remote-docker-engine', 'docker inspect -f {{.Id}} remote-web')).stdout.trim();
+    const after = await m.engineCreates(sb.id, 'node1', 'remote-docker-engine');
+    expect(after).toEqual(creates);
+    expect(after.map((c) => c.id)).not.toContain(again);
+    // Nothing from node1 to itself or from the remote node to node1.
+    expect(await m.engineCreates(sb.id, 'remote-docker-engine', 'node1')).toEqual([]);
   });
 
   it('applies --memory and --cpus to an inner container cgroup', async () => {

@@ -43,6 +43,7 @@ function noting(m: SandboxManager, made: Set<string>): Sandboxes {
     exec: (id, node, cmd, o) => m.exec(id, node, cmd, o),
     tcpConnects: (id, from, to, port) => m.tcpConnects(id, from, to, port),
     engineCreates: (id, from, to) => m.engineCreates(id, from, to),
+    catalogImage: (tag) => m.catalogImage(tag),
     destroy: (id, reason) => m.destroy(id, reason),
     onDestroyed: (l) => m.onDestroyed(l),
     dispose: () => m.dispose(),

@@ -5,6 +5,7 @@ import type { CheckResult } from '../../common/api.ts';
 import type { CaseResult } from './junit.ts';
 import type { LabSession } from '../labSession.ts';
 import { caseNames, casesOf, type Run } from './plan.ts';
+import { hintContradictions } from '../../lessons/hintFit.ts';
 import { checkUntil, describeResult, rightAnswer, solutionLines, solveStep } from '../stepDriver.ts';
 
 export interface RunContext {
@@ -102,10 +103,15 @@ async function attemptRun(run: Extract<Run, { kind: 'attempt' }>, session: LabSe
     const wanted = (r: CheckResult) => r.status === 'not-yet' && r.hint?.id === attempt.hint;
     // A pass will not turn into the hint: stop there instead of retrying for the whole settle time.
     const { result } = await checkUntil(() => session.check(lesson.id, step.index, attempt.answer), (r) => wanted(r) || r.passed);
-    const ok = wanted(result);
+    // The right hint, and one that does not deny what the found line above it shows.
+    const denied = wanted(result) ? hintContradictions(result.hint?.text ?? '', result.found) : [];
+    const ok = wanted(result) && denied.length === 0;
     report({
       name, outcome: ok ? 'ok' : 'fail', durationMs: Date.now() - t,
-      ...(!ok && { expected: `not-yet, hint ${attempt.hint}`, found: describeResult(result) }),
+      ...(!ok && {
+        expected: denied.length ? `a hint that fits "${result.found}"` : `not-yet, hint ${attempt.hint}`,
+        found: denied.length ? `hint ${attempt.hint} says there is no ${denied.join(', ')}: "${result.hint?.text}"` : describeResult(result),
+      }),
     });
   } catch (err) {
     report({ name, outcome: 'fail', durationMs: Date.now() - t, message: errText(err) });

@@ -1,0 +1,212 @@
+/**
+ * Which containers a node created on another node's engine over TCP, recorded on the host where a
+ * learner who is root in a node cannot forge it. connTrace.ts sends two kinds of packet between
+ * the nodes of a sandbox to the netfilter log (NFLOG group CREATE_LOG_GROUP): a request to the
+ * engine port whose request line holds `/containers/create`, and an answer from that port holding
+ * `201 Created`. One tcpdump on the host, started detached like the embedded engine so that it
+ * outlives a server restart, appends them to a text log; a check reads the log back and pairs each
+ * create request with the `201 Created` that answered it on the same connection, which carries
+ * the new container's id. So a check can ask "did node1 create *this* container over TCP", by id,
+ * not "did node1 ever send a create request".
+ *
+ * Not recorded: an answer whose id is not in the packet holding `201 Created` (the engine writes
+ * headers and the small JSON body in one write), and anything while the recorder is down; the
+ * log is read with the sandbox's creation time, so addresses reused by a later sandbox never
+ * inherit an earlier one's records.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { processAlive } from './run.ts';
+
+/** The netfilter log group both rules log to: the engine port's number, easy to recognise. */
+export const CREATE_LOG_GROUP = 2375;
+
+/** Past this size the log is moved aside at the recorder's start (one older file is kept and read). */
+const ROTATE_BYTES = 64 * 1024 * 1024;
+
+/** How long the recorder gets to say it listens (tcpdump binds the log group at once), and how
+ * long a process that lost the start to another waits for that one's pid file. */
+const START_TIMEOUT_MS = 5_000;
+const START_POLL_MS = 50;
+
+export interface CreateLogPaths {
+  dir: string;
+  log: string;
+  old: string;
+  pidfile: string;
+}
+
+export function createLogPaths(dataDir: string): CreateLogPaths {
+  const dir = path.join(dataDir, 'traces');
+  return {
+    dir,
+    log: path.join(dir, 'creates.log'),
+    old: path.join(dir, 'creates.log.1'),
+    pidfile: path.join(dir, 'tcpdump.pid'),
+  };
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const n = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether pid is a tcpdump (a pid file can outlive its process and the pid be reused). */
+function isRecorder(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'tcpdump';
+  } catch {
+    return false;
+  }
+}
+
+/** The recorder's pid when one runs. */
+function liveRecorder(p: CreateLogPaths): number | undefined {
+  const pid = readPid(p.pidfile);
+  return pid && processAlive(pid) && isRecorder(pid) ? pid : undefined;
+}
+
+/** Starts the recorder unless it runs; idempotent across processes sharing the data dir (the
+ * log group binds once: a second tcpdump fails, and the first one's pid file is taken). */
+export async function ensureCreateLog(p: CreateLogPaths, tcpdump = '/usr/bin/tcpdump'): Promise<{ pid: number; started: boolean }> {
+  fs.mkdirSync(p.dir, { recursive: true });
+  const running = liveRecorder(p);
+  if (running) return { pid: running, started: false };
+  if (fs.existsSync(p.log) && fs.statSync(p.log).size > ROTATE_BYTES) fs.renameSync(p.log, p.old);
+  // This start's own stderr: another process may be starting one at the same moment.
+  const errFile = path.join(p.dir, `tcpdump.start.${process.pid}.err`);
+  const out = fs.openSync(p.log, 'a');
+  const err = fs.openSync(errFile, 'w');
+  // -l line-buffered, -U packet-buffered, -n no name lookups, -A the payload as text, -s 0 whole
+  // packets, -tttt dates (the log outlives a day).
+  const child = spawn(tcpdump, ['-i', `nflog:${CREATE_LOG_GROUP}`, '-l', '-U', '-n', '-A', '-s', '0', '-tttt'], {
+    detached: true,
+    stdio: ['ignore', out, err],
+  });
+  child.unref();
+  fs.closeSync(out);
+  fs.closeSync(err);
+  try {
+    const pid = child.pid;
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (pid !== undefined && Date.now() < deadline) {
+      if (child.exitCode !== null || !processAlive(pid)) break;
+      if (fs.readFileSync(errFile, 'utf8').includes('listening on')) {
+        fs.writeFileSync(p.pidfile, `${pid}\n`);
+        return { pid, started: true };
+      }
+      await new Promise((r) => setTimeout(r, START_POLL_MS));
+    }
+    const why = fs.readFileSync(errFile, 'utf8').trim().split('\n').slice(-3).join(' ');
+    try {
+      if (pid !== undefined) process.kill(pid, 'SIGTERM');
+    } catch {
+      // Swallow: it already exited, which is what the error says.
+    }
+    // Lost the race to another process's recorder: that one is the recorder.
+    for (const until = Date.now() + START_TIMEOUT_MS; Date.now() < until; ) {
+      const other = liveRecorder(p);
+      if (other) return { pid: other, started: false };
+      await new Promise((r) => setTimeout(r, START_POLL_MS));
+    }
+    throw new Error(`the create log (tcpdump on nflog:${CREATE_LOG_GROUP}) did not start: ${why || 'no output'}`);
+  } finally {
+    fs.rmSync(errFile, { force: true });
+  }
+}
+
+/** Stops the recorder (by its pid file); false when none ran. */
+export async function stopCreateLog(p: CreateLogPaths): Promise<boolean> {
+  const pid = readPid(p.pidfile);
+  if (!pid || liveRecorder(p) !== pid) return false;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  fs.rmSync(p.pidfile, { force: true });
+  return true;
+}
+
+/** One container created over TCP, as the log shows it. */
+export interface LoggedCreate {
+  /** When the engine answered, epoch ms. */
+  at: number;
+  fromIp: string;
+  toIp: string;
+  /** The container's full id. */
+  id: string;
+  /** The name asked for (?name=), if any. */
+  name?: string;
+}
+
+/** tcpdump's first line of a packet with -tttt -n: date, time, then `IP a.b.c.d.port > e.f.g.h.port:`. */
+const PACKET_LINE = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) IP (\d+\.\d+\.\d+\.\d+)\.(\d+) > (\d+\.\d+\.\d+\.\d+)\.(\d+):/;
+const CREATE_REQUEST = /POST \/(?:v[\d.]+\/)?containers\/create(?:\?(\S*))? HTTP\/1\.[01]/;
+const CREATED_ID = /"Id":"([0-9a-f]{64})"/;
+
+/**
+ * The containers created in a tcpdump text log (pure; tolerates a torn last packet). A create
+ * request opens a pending create on its connection (client address and port); the next
+ * `201 Created` from the server to that connection closes it with the id in that packet.
+ */
+export function parseCreateLog(text: string): LoggedCreate[] {
+  const out: LoggedCreate[] = [];
+  const pending = new Map<string, string | undefined>();
+  let packet: { at: number; src: string; sport: string; dst: string; dport: string; body: string[] } | undefined;
+  const flush = () => {
+    if (!packet) return;
+    const body = packet.body.join('\n');
+    const req = CREATE_REQUEST.exec(body);
+    if (req) {
+      const name = new URLSearchParams(req[1] ?? '').get('name') ?? undefined;
+      pending.set(`${packet.src}:${packet.sport}>${packet.dst}`, name || undefined);
+    } else if (body.includes('201 Created')) {
+      const key = `${packet.dst}:${packet.dport}>${packet.src}`;
+      const id = CREATED_ID.exec(body)?.[1];
+      if (pending.has(key) && id) {
+        const name = pending.get(key);
+        out.push({ at: packet.at, fromIp: packet.dst, toIp: packet.src, id, ...(name !== undefined && { name }) });
+      }
+      pending.delete(key);
+    }
+    packet = undefined;
+  };
+  for (const line of text.split('\n')) {
+    const m = PACKET_LINE.exec(line);
+    if (m) {
+      flush();
+      packet = { at: new Date(m[1]!.replace(' ', 'T')).getTime(), src: m[2]!, sport: m[3]!, dst: m[4]!, dport: m[5]!, body: [] };
+    } else {
+      packet?.body.push(line);
+    }
+  }
+  flush();
+  return out;
+}
+
+/** The log as last parsed, per file: parsed again only when it has changed. */
+const cache = new Map<string, { size: number; ino: number; parsed: LoggedCreate[] }>();
+
+function readLog(file: string): LoggedCreate[] {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    return [];
+  }
+  const hit = cache.get(file);
+  if (hit && hit.ino === st.ino && hit.size === st.size) return hit.parsed;
+  // Whole, again: a create pairs with an answer that may come in a later read, and the file is
+  // bounded by ROTATE_BYTES (a few KB per create). Only a check that asks reads it.
+  const parsed = parseCreateLog(fs.readFileSync(file, 'utf8'));
+  cache.set(file, { size: st.size, ino: st.ino, parsed });
+  return parsed;
+}
+
+/** Containers `fromIp` created on the engine at `toIp` over TCP since `sinceMs` (epoch ms). */
+export function loggedCreates(p: CreateLogPaths, fromIp: string, toIp: string, sinceMs: number): LoggedCreate[] {
+  return [...readLog(p.old), ...readLog(p.log)].filter((c) => c.fromIp === fromIp && c.toIp === toIp && c.at >= sinceMs);
+}
