@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACK_CHUNK_BYTES } from './flowControl.ts';
 import { decode, frames, Op } from './frames.ts';
-import { TerminalReceiver, type TerminalSink } from './terminalReceiver.ts';
+import { SCREEN_AHEAD_BYTES, TerminalReceiver, type TerminalSink } from './terminalReceiver.ts';
 
 /** A screen that records what it got and renders output only when told to. */
 function fakeScreen() {
@@ -33,6 +33,29 @@ const acks = (sent: Uint8Array[]) =>
   });
 
 describe('TerminalReceiver', () => {
+  it('keeps output past SCREEN_AHEAD_BYTES waiting; a snapshot drops what waits and acks it', () => {
+    const screen = fakeScreen();
+    const r = new TerminalReceiver(screen.sink);
+    const sent: Uint8Array[] = [];
+    const reply = (f: Uint8Array) => sent.push(f);
+    const chunk = (c: string) => c.repeat(SCREEN_AHEAD_BYTES / 2);
+    for (const c of ['a', 'b', 'c', 'd']) r.receive(frames.output(chunk(c)), reply);
+    // Two chunks fill the screen's share; c and d wait.
+    expect(screen.got.map((g) => g.slice(0, 8))).toEqual(['output a', 'output b']);
+    r.receive(frames.snapshot(80, 24, 'after ^C'), reply);
+    r.receive(frames.output('prompt'), reply);
+    r.receive(frames.exit(0), reply);
+    // c and d never reach the screen, yet count as processed: the server's window opens.
+    expect(screen.got.slice(2)).toEqual(['snapshot 80x24 after ^C']);
+    expect(acks(sent).reduce((a, b) => a + b, 0)).toBe(SCREEN_AHEAD_BYTES);
+    screen.renderAll();
+    // Then the output after the snapshot, and the exit behind it.
+    expect(screen.got.slice(3)).toEqual(['output prompt', 'exit 0']);
+    screen.renderAll();
+    expect(r.bytesRendered).toBe(2 * SCREEN_AHEAD_BYTES + 'prompt'.length);
+  });
+
+
   it('delivers snapshot, output and exit to the screen', () => {
     const screen = fakeScreen();
     const r = new TerminalReceiver(screen.sink);

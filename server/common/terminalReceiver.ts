@@ -27,9 +27,24 @@ export interface TerminalSink {
 /** Sends a frame back on the connection a message came in on (acks only go there). */
 export type Reply = (frame: Uint8Array) => void;
 
+/**
+ * Output handed to the screen and not yet processed is kept under this many bytes; the rest waits
+ * here. A snapshot replaces the screen, so output still waiting when one arrives is dropped (and
+ * acknowledged) instead of being parsed for nothing: after Ctrl-C during a flood the page shows the
+ * prompt once ≤ 64 KiB are parsed, not the whole 256 KiB window. Output frames larger than this go
+ * to the screen alone.
+ */
+export const SCREEN_AHEAD_BYTES = 64 * 1024;
+
 export class TerminalReceiver implements Disposable {
   private readonly _acks = new AckCounter();
   private _bytesRendered = 0;
+  /** Output received but not handed to the screen yet, oldest first. */
+  private _waiting: { data: Uint8Array; reply: Reply }[] = [];
+  /** Bytes handed to the screen and not processed yet. */
+  private _inScreen = 0;
+  /** An exit that came behind waiting output. */
+  private _exit: number | undefined;
   private readonly _onSnapshot = new Emitter<void>();
   /** A snapshot has been written to the screen: the client shows the shell's real screen now. */
   readonly onSnapshot = this._onSnapshot.event;
@@ -53,29 +68,55 @@ export class TerminalReceiver implements Disposable {
     if (isFrameError(f)) return f;
     switch (f.type) {
       case 'snapshot':
+        // What waits is older than the snapshot, which shows the screen after it.
+        for (const w of this._waiting.splice(0)) this._processed(w.data.length, w.reply);
         this._sink.snapshot(f.cols, f.rows, f.data, () => this._onSnapshot.fire());
         return undefined;
-      case 'output': {
-        const n = f.data.length;
-        this._sink.output(f.data, () => {
-          this._bytesRendered += n;
-          const ack = this._acks.rendered(n);
-          if (ack) reply(frames.ack(ack));
-        });
+      case 'output':
+        this._waiting.push({ data: f.data, reply });
+        this._pump();
         return undefined;
-      }
       case 'exit':
-        this._sink.exit(f.code);
+        if (this._waiting.length > 0) this._exit = f.code;
+        else this._sink.exit(f.code);
         return undefined;
       default:
         return { error: `${f.type} frames only go from the client to the server` };
     }
   }
 
-  /** Forgets rendered bytes not yet acknowledged: a new connection starts from a snapshot and the
-   * server counts afresh. */
+  /** Hands waiting output to the screen while it holds less than SCREEN_AHEAD_BYTES. */
+  private _pump(): void {
+    while (this._waiting.length > 0 && (this._inScreen === 0 || this._inScreen + this._waiting[0]!.data.length <= SCREEN_AHEAD_BYTES)) {
+      const { data, reply } = this._waiting.shift()!;
+      const n = data.length;
+      this._inScreen += n;
+      this._sink.output(data, () => {
+        this._inScreen -= n;
+        this._processed(n, reply);
+        this._pump();
+      });
+    }
+    if (this._waiting.length === 0 && this._exit !== undefined) {
+      const code = this._exit;
+      this._exit = undefined;
+      this._sink.exit(code);
+    }
+  }
+
+  /** Output the screen processed (or that a snapshot made moot): counted and acknowledged. */
+  private _processed(n: number, reply: Reply): void {
+    this._bytesRendered += n;
+    const ack = this._acks.rendered(n);
+    if (ack) reply(frames.ack(ack));
+  }
+
+  /** Forgets rendered bytes not yet acknowledged and output not yet shown: a new connection starts
+   * from a snapshot and the server counts afresh. */
   reset(): void {
     this._acks.reset();
+    this._waiting = [];
+    this._exit = undefined;
   }
 
   dispose(): void {
