@@ -19,6 +19,12 @@ describe('frames', () => {
     }
   });
 
+  it('encodes output text straight into a frame, given its UTF-8 length', () => {
+    const f = frames.outputText('a€😀', 8);
+    expect(f).toEqual(frames.output('a€😀'));
+    expect(() => frames.outputText('a€', 3)).toThrow(RangeError);
+  });
+
   it('puts the opcode in the first byte and payload bytes unwrapped', () => {
     const f = frames.output('abc');
     expect(Array.from(f)).toEqual([Op.Output, 0x61, 0x62, 0x63]);

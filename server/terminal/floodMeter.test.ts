@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { FLOOD_RATE_BYTES, FLOOD_RECENT_PAUSE_MS, FloodMeter } from './floodMeter.ts';
-import { OutputQueue } from './outputQueue.ts';
 
 const idle = { ptyPaused: false, windowFilled: false };
 
@@ -23,24 +22,5 @@ describe('FloodMeter', () => {
     m.paused(1_000);
     expect(m.flooding(1_000 + FLOOD_RECENT_PAUSE_MS - 1, idle)).toBe(true);
     expect(m.flooding(1_000 + FLOOD_RECENT_PAUSE_MS + 1, idle)).toBe(false);
-  });
-});
-
-describe('OutputQueue', () => {
-  it('takes bytes in order, splitting chunks', () => {
-    const q = new OutputQueue();
-    q.push(Buffer.from('abc'));
-    q.push(Buffer.from(''));
-    q.push(Buffer.from('defg'));
-    expect(q.bytes).toBe(7);
-    expect(q.take(2).toString()).toBe('ab');
-    expect(q.take(3).toString()).toBe('cde');
-    expect(q.bytes).toBe(2);
-    expect(q.take(100).toString()).toBe('fg');
-    expect(q.bytes).toBe(0);
-    q.push(Buffer.from('x'));
-    q.clear();
-    expect(q.bytes).toBe(0);
-    expect(q.take(5).length).toBe(0);
   });
 });

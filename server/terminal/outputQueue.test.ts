@@ -3,49 +3,70 @@ import { OutputQueue } from './outputQueue.ts';
 import { COMPACT_AT_CHARS, compactText, runKeepChars } from './scrollCuts.ts';
 
 const lines = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i) + '\r\n').join('');
+const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
 
 describe('OutputQueue', () => {
-  it('compacts UTF-8 output as the text cuts would, never inside a character', () => {
+  it('takes bytes in order, splitting chunks', () => {
+    const q = new OutputQueue();
+    q.push('abc');
+    q.push('');
+    q.push('defg');
+    expect(q.bytes).toBe(7);
+    expect(q.take(2)).toEqual({ text: 'ab', bytes: 2 });
+    expect(q.take(3)).toEqual({ text: 'cde', bytes: 3 });
+    expect(q.bytes).toBe(2);
+    expect(q.take(100)).toEqual({ text: 'fg', bytes: 2 });
+    expect(q.bytes).toBe(0);
+    q.push('x');
+    q.clear();
+    expect(q.bytes).toBe(0);
+    expect(q.take(5)).toEqual({ text: '', bytes: 0 });
+  });
+
+  it('counts UTF-8 bytes and never splits a character, a surrogate pair included', () => {
+    const q = new OutputQueue();
+    q.push('aä€😀b');
+    expect(q.bytes).toBe(1 + 2 + 3 + 4 + 1);
+    expect(q.take(2)).toEqual({ text: 'a', bytes: 1 });
+    expect(q.take(1)).toEqual({ text: '', bytes: 0 });
+    expect(q.take(5)).toEqual({ text: 'ä€', bytes: 5 });
+    expect(q.take(3)).toEqual({ text: '', bytes: 0 });
+    expect(q.take(5)).toEqual({ text: '😀b', bytes: 5 });
+    expect(q.bytes).toBe(0);
+  });
+
+  it('compacts UTF-8 output as the text cuts would, counting what it dropped in bytes', () => {
     const text = 'ä-start€\r\n' + lines(5000, (i) => `zeile ${i} äöü € 😀`) + 'tail 😀';
     const q = new OutputQueue();
-    // Chunks split inside multi-byte characters, as reads from a pipe are.
-    const bytes = Buffer.from(text, 'utf8');
-    for (let at = 0; at < bytes.length; at += 997) q.push(bytes.subarray(at, at + 997));
+    // In pieces of whole characters, as the shell's decoded output comes.
+    for (const piece of text.match(/[^]{1,997}(?![\udc00-\udfff])/gu)!) q.push(piece);
     const dropped = q.compact(100, 80, true);
-    const kept = q.take(q.bytes).toString('utf8');
-    expect(dropped).toBeGreaterThan(0);
-    expect(kept).toBe(compactText(text, 100, 80, true));
-    expect(kept).not.toContain('\ufffd');
+    const kept = compactText(text, 100, 80, true);
+    expect(dropped).toBe(utf8(text) - utf8(kept));
+    expect(q.bytes).toBe(utf8(kept));
+    expect(q.take(q.bytes).text).toBe(kept);
     expect(kept.endsWith(lines(100, (i) => `zeile ${4900 + i} äöü € 😀`) + 'tail 😀')).toBe(true);
   });
 
-  it('keeps the rest of a character a take() split off, and cuts after it', () => {
-    const text = '😀' + lines(500, (i) => `l${i} ─`);
-    const q = new OutputQueue();
-    q.push(Buffer.from(text, 'utf8'));
-    const sent = q.take(2); // half of the emoji went out
-    q.compact(10, 80, true);
-    const rest = q.take(q.bytes);
-    expect(Buffer.concat([sent, rest]).toString('utf8')).toBe(compactText(text, 10, 80, true));
-  });
-
-  it('keeps a C1 control encoded in UTF-8 as a segment boundary (nothing cut across it)', () => {
-    // U+009B (CSI) between two long plain stretches: each may be cut on its own, never across.
+  it('keeps a C1 control as a segment boundary (nothing cut across it)', () => {
     const text = lines(300, (i) => `a${i}`) + '\u009b2J' + lines(300, (i) => `b${i}`);
     const q = new OutputQueue();
-    q.push(Buffer.from(text, 'utf8'));
+    q.push(text);
     q.compact(50, 80, true);
-    const kept = q.take(q.bytes).toString('utf8');
-    expect(kept).toContain('a299\r\n\u009b2Jb0\r\n');
+    expect(q.take(q.bytes).text).toContain('a299\r\n\u009b2Jb0\r\n');
   });
 
-  it('raises its threshold while a long line runs, and drops back after take', () => {
+  it('raises its threshold while a long line runs, and after a compaction that kept much', () => {
     const q = new OutputQueue();
-    q.push(Buffer.from('x'.repeat(COMPACT_AT_CHARS)));
+    q.push('x'.repeat(COMPACT_AT_CHARS));
     expect(q.compactAt(1000, 80)).toBe(3 * runKeepChars(1000, 80));
-    q.push(Buffer.from('\r\n'));
+    q.push('\r\n');
     expect(q.compactAt(1000, 80)).toBe(COMPACT_AT_CHARS);
-    q.push(Buffer.from('y'.repeat(COMPACT_AT_CHARS)));
+    // Escapes on every line: nothing to cut; the next try waits for twice as much.
+    q.clear();
+    q.push(lines(10_000, () => '\x1b[1mY\x1b[0m'));
+    expect(q.compact(1000, 80, true)).toBe(0);
+    expect(q.compactAt(1000, 80)).toBe(2 * q.bytes);
     q.take(q.bytes);
     expect(q.compactAt(1000, 80)).toBe(COMPACT_AT_CHARS);
   });
@@ -53,7 +74,7 @@ describe('OutputQueue', () => {
   it('leaves a long run alone unless wrapping is plain', () => {
     const run = 'r'.repeat(10 * runKeepChars(10, 80));
     const q = new OutputQueue();
-    q.push(Buffer.from(run));
+    q.push(run);
     expect(q.compact(10, 80, false)).toBe(0);
     expect(q.compact(10, 80, true)).toBeGreaterThan(run.length / 2);
     expect(q.bytes % 80).toBe(run.length % 80);

@@ -1,14 +1,18 @@
-/** Output bytes waiting for room in the client's flow-control window, in arrival order. */
-import { compactAt, compactText } from './scrollCuts.ts';
+/**
+ * Output waiting for room in a client's flow-control window, in arrival order, as the text the
+ * shell wrote: no bytes are made until a frame is sent (frames.outputText encodes straight into
+ * it), and compaction works on the text. At flood rates every Buffer made per read was external
+ * memory V8 answered with full collections.
+ */
+import { compactAt, compactText, trailingRun } from './scrollCuts.ts';
 
-/** A UTF-8 character has at most three bytes after its first. */
-const MAX_CONTINUATION_BYTES = 3;
-
-/** Printable ASCII, one byte and one cell each (scrollCuts.ts' runs). */
-const isPrintableAscii = (b: number) => b >= 0x20 && b <= 0x7e;
+/** The UTF-8 length of `s` (Node's, which counts without encoding). */
+const utf8Length = (s: string) => Buffer.byteLength(s, 'utf8');
 
 export class OutputQueue {
-  private _chunks: Buffer[] = [];
+  private _chunks: string[] = [];
+  /** UTF-8 bytes of each chunk, in step with _chunks. */
+  private _sizes: number[] = [];
   private _bytes = 0;
   /** Length of the run of printable ASCII the queue ends with. */
   private _trailingRun = 0;
@@ -16,6 +20,7 @@ export class OutputQueue {
   /** What the last compaction left (less what was taken since). */
   private _compactedTo = 0;
 
+  /** UTF-8 bytes waiting. */
   get bytes(): number {
     return this._bytes;
   }
@@ -31,37 +36,47 @@ export class OutputQueue {
     return this._dropped;
   }
 
-  push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this._chunks.push(chunk);
-    this._bytes += chunk.length;
-    let i = chunk.length;
-    while (i > 0 && isPrintableAscii(chunk[i - 1]!)) i--;
-    this._trailingRun = i === 0 ? this._trailingRun + chunk.length : chunk.length - i;
+  /** Queues `text`; `bytes`, its UTF-8 length, when the caller has it. */
+  push(text: string, bytes = utf8Length(text)): void {
+    if (text.length === 0) return;
+    this._chunks.push(text);
+    this._sizes.push(bytes);
+    this._bytes += bytes;
+    this._trailingRun = trailingRun(text, this._trailingRun);
   }
 
-  /** Removes up to `n` bytes from the front (a chunk may be split; the client's UTF-8 decoder
-   * joins characters split across frames). */
-  take(n: number): Buffer {
-    const parts: Buffer[] = [];
+  /**
+   * Removes text from the front, at most `n` bytes of it in UTF-8 and never part of a character
+   * (empty when the first character alone is larger than `n`).
+   */
+  take(n: number): { text: string; bytes: number } {
+    const parts: string[] = [];
     let got = 0;
     while (got < n && this._chunks.length > 0) {
       const head = this._chunks[0]!;
+      const size = this._sizes[0]!;
       const want = n - got;
-      if (head.length <= want) {
+      if (size <= want) {
         parts.push(head);
         this._chunks.shift();
-        got += head.length;
-      } else {
-        parts.push(head.subarray(0, want));
-        this._chunks[0] = head.subarray(want);
-        got += want;
+        this._sizes.shift();
+        got += size;
+        continue;
       }
+      const cut = charsWithin(head, size, want);
+      if (cut === 0) break;
+      const front = head.slice(0, cut);
+      const frontBytes = utf8Length(front);
+      parts.push(front);
+      this._chunks[0] = head.slice(cut);
+      this._sizes[0] = size - frontBytes;
+      got += frontBytes;
+      break;
     }
     this._bytes -= got;
     this._compactedTo = Math.min(this._compactedTo, this._bytes);
     if (this._bytes === 0) this._trailingRun = 0;
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, got);
+    return { text: parts.length === 1 ? parts[0]! : parts.join(''), bytes: got };
   }
 
   /** Past this many bytes the queue is worth compacting: scrollCuts.ts' compactAt, or twice what
@@ -74,35 +89,43 @@ export class OutputQueue {
   /**
    * Drops what would scroll out of `keepLines` rows on a client `cols` wide before the client
    * sees it (scrollCuts.ts); `plainWrap` allows cutting long wrapped lines. Returns the bytes
-   * dropped. Pushed chunks hold whole UTF-8 characters (the shell's output was decoded first); only
-   * take() splits one, so the queue may start with the rest of a character already sent: those
-   * bytes stay as they are, and the cuts work on the characters after them.
+   * dropped.
    */
   compact(keepLines: number, cols: number, plainWrap: boolean): number {
     if (this._bytes === 0) return 0;
-    const joined = this._chunks.length === 1 ? this._chunks[0]! : Buffer.concat(this._chunks, this._bytes);
-    let head = 0;
-    while (head < joined.length && head < MAX_CONTINUATION_BYTES && (joined[head]! & 0xc0) === 0x80) head++;
-    const text = joined.toString('utf8', head);
-    const kept = compactText(text, keepLines, cols, plainWrap);
-    if (kept.length === text.length) {
-      this._chunks = [joined];
-      this._compactedTo = joined.length;
-      return 0;
-    }
-    const out = Buffer.concat([joined.subarray(0, head), Buffer.from(kept, 'utf8')]);
-    const dropped = joined.length - out.length;
-    this._chunks = [out];
-    this._bytes = out.length;
-    this._compactedTo = out.length;
+    const joined = this._chunks.length === 1 ? this._chunks[0]! : this._chunks.join('');
+    const kept = compactText(joined, keepLines, cols, plainWrap);
+    const bytes = kept.length === joined.length ? this._bytes : utf8Length(kept);
+    const dropped = this._bytes - bytes;
+    this._chunks = [kept];
+    this._sizes = [bytes];
+    this._bytes = bytes;
+    this._compactedTo = bytes;
     this._dropped += dropped;
     return dropped;
   }
 
   clear(): void {
     this._chunks = [];
+    this._sizes = [];
     this._bytes = 0;
     this._trailingRun = 0;
     this._compactedTo = 0;
   }
+}
+
+/** How many characters from the start of `s` (`bytes` of UTF-8) fit in `limit` bytes, never
+ * splitting a surrogate pair. */
+function charsWithin(s: string, bytes: number, limit: number): number {
+  // All one byte each: the common case, no search.
+  if (bytes === s.length) return limit;
+  let lo = 0;
+  let hi = Math.min(s.length, limit);
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (utf8Length(s.slice(0, mid)) <= limit) lo = mid;
+    else hi = mid - 1;
+  }
+  const c = s.charCodeAt(lo - 1);
+  return lo > 0 && c >= 0xd800 && c <= 0xdbff ? lo - 1 : lo;
 }

@@ -426,7 +426,8 @@ export class TerminalSession implements Disposable {
   private _flushViewer(viewer: Viewer): void {
     if (viewer.waiting) return;
     while (viewer.queue.bytes > 0 && viewer.socket.bufferedAmount < VIEWER_CHUNK_BYTES) {
-      if (!this._sendToViewer(viewer, frames.output(viewer.queue.take(VIEWER_CHUNK_BYTES)))) return;
+      const { text, bytes } = viewer.queue.take(VIEWER_CHUNK_BYTES);
+      if (bytes === 0 || !this._sendToViewer(viewer, frames.outputText(text, bytes))) return;
     }
     if (viewer.queue.bytes > VIEWER_MAX_BUFFERED_BYTES) {
       this._dropViewer(viewer, viewer.queue.bytes);
@@ -593,9 +594,10 @@ export class TerminalSession implements Disposable {
       if (endsLikePrompt(data)) this._armSkipTimer(SKIP_PROMPT_QUIET_MS, SKIP_PROMPT_QUIET_MS);
     }
     else if (this._socket || this._viewers.size > 0) {
-      const bytes = Buffer.from(data, 'utf8');
-      if (this._socket) this._pushCompacting(this._queue, bytes);
-      for (const v of this._viewers) this._pushCompacting(v.queue, bytes);
+      // Text, not bytes: encoded once, into the frame that sends it (OutputQueue).
+      const bytes = Buffer.byteLength(data, 'utf8');
+      if (this._socket) this._pushCompacting(this._queue, data, bytes);
+      for (const v of this._viewers) this._pushCompacting(v.queue, data, bytes);
       if (!this._batch && ((this._socket && !this._attaching) || this._anyViewerLive())) {
         // After a quiet spell the first bytes (a keystroke's echo) go out now, before the mirror
         // sees them; during a burst, once per OUTPUT_BATCH_MS.
@@ -621,7 +623,10 @@ export class TerminalSession implements Disposable {
     const reason = `the shell ended with exit code ${exitCode}`;
     if (socket && !this._ending) {
       // The shell is gone: its last words go out whatever the window says (bounded by HIGH).
-      if (!this._attaching && this._queue.bytes > 0) socket.send(frames.output(this._queue.take(this._queue.bytes)));
+      if (!this._attaching && this._queue.bytes > 0) {
+        const { text, bytes } = this._queue.take(this._queue.bytes);
+        socket.send(frames.outputText(text, bytes));
+      }
       socket.send(frames.exit(exitCode));
       socket.close(CloseCode.Ended, reason);
       this._socket = undefined;
@@ -645,8 +650,8 @@ export class TerminalSession implements Disposable {
    * (auto-wrap, insert) are the client's at the queue's end. A resize racing a long-line flood may
    * shift which characters of that line the scrollback holds, as a reflow would.
    */
-  private _pushCompacting(queue: OutputQueue, bytes: Buffer): void {
-    queue.push(bytes);
+  private _pushCompacting(queue: OutputQueue, text: string, bytes: number): void {
+    queue.push(text, bytes);
     const keepLines = SCROLLBACK_LINES + this._mirror.rows + 1;
     if (queue.bytes >= queue.compactAt(keepLines, this._mirror.cols)) this._compactQueue(queue);
     else if (queue === this._queue && queue.bytes >= this._queueMax()) this._queueFullBelow = this._queueMax() / 2;
@@ -683,10 +688,11 @@ export class TerminalSession implements Disposable {
       const room = this._flow.room;
       // The socket's own queue is part of `unacked`, so this only trips if the kernel stalls.
       if (room <= 0 || socket.bufferedAmount >= HIGH_WATERMARK_BYTES) break;
-      const chunk = this._queue.take(room);
-      socket.send(frames.output(chunk));
-      this._flow.sent(chunk.length);
-      this._bytesOut += chunk.length;
+      const { text, bytes } = this._queue.take(room);
+      if (bytes === 0) break;
+      socket.send(frames.outputText(text, bytes));
+      this._flow.sent(bytes);
+      this._bytesOut += bytes;
     }
     this._updatePause();
   }
