@@ -33,6 +33,7 @@ import { WebSocket } from 'ws';
 import { frames } from '../server/common/frames.ts';
 import { TerminalReceiver } from '../server/common/terminalReceiver.ts';
 import { ROOT } from '../server/core/config.ts';
+import { SERVER_NODE_FLAGS } from '../server/core/nodeFlags.ts';
 import { LabClient } from '../server/robot/labClient.ts';
 import { TermClient } from '../server/robot/termClient.ts';
 
@@ -283,7 +284,8 @@ async function startServer(dataDir: string): Promise<Server> {
     ...(process.env.SHIPLAB_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SHIPLAB_BENCH_PROF}`] : []),
     ...(process.env.SHIPLAB_BENCH_SERVER_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
   ];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', SELF, '--serve', dataDir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The server runs with the flags npm start gives it.
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...prof, '--import', 'tsx', SELF, '--serve', dataDir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let engineHost = '';
   let onDelay: ((d: LoopDelay) => void) | undefined;
   let lines = '';

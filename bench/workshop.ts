@@ -43,6 +43,7 @@ import { promisify } from 'node:util';
 import * as pty from 'node-pty';
 import type { NodeName, RoomEvent, RoomView, SandboxStatus } from '../server/common/api.ts';
 import { ROOT } from '../server/core/config.ts';
+import { SERVER_NODE_FLAGS } from '../server/core/nodeFlags.ts';
 import type { CommandLine } from '../server/lessons/model.ts';
 import { AdminClient, LabClient, type EventStream } from '../server/robot/labClient.ts';
 import { checkUntil, describeResult } from '../server/robot/stepDriver.ts';
@@ -141,7 +142,7 @@ async function startServer(name: string, workDir: string, adminToken: string): P
   const log = fs.createWriteStream(logFile);
   const env = { ...SERVER_ENV, ...process.env, SHIPLAB_HOST: '127.0.0.1', SHIPLAB_PORT: '0', SHIPLAB_ADMIN_TOKEN: adminToken };
   // node --import tsx: the pid is the server itself, not a launcher in front of it.
-  const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--serve', dataDir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', SELF, '--serve', dataDir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const proc: Partial<ServerProc> & { creates: CreateLine[]; poolHits: Set<string>; problems: string[] } = { creates: [], poolHits: new Set(), problems: [], child, exited, logFile, pid: child.pid! };
   const lines = (stream: NodeJS.ReadableStream, each: (line: string) => void) => {

@@ -16,6 +16,14 @@ export const PARENT_GROUP = 'shiplab';
 /** CFS period, µs: the kernel default; quota = cpus × period. */
 const CFS_PERIOD_US = 100_000;
 
+/** All sandboxes together weigh a quarter of a default group (v1 cpu.shares 1024, v2 cpu.weight
+ * 100) against the host's own processes when the CPU is contended: the server, which carries
+ * every learner's keystrokes, and the engine that proxies their shells go first, so one learner's
+ * flood cannot make another's echo wait on the scheduler. Uncontended, sandboxes use the CPU
+ * their quota allows as before. */
+export const SANDBOXES_CPU_SHARES = 256;
+const SANDBOXES_CPU_WEIGHT = 25;
+
 /** Devices a node may use: mknod anything (the inner engine creates device nodes for its
  * containers), but read/write only the harmless character devices every container gets, plus
  * tun. Host disks (block devices) and /dev/kmsg (c 1:11) are not in the list. */
@@ -47,6 +55,7 @@ export function createParentCgroup(sandboxId: string, limits: SandboxLimits): vo
       try { write(path.join(CGROUP_ROOT, 'cgroup.subtree_control'), `+${c}`); } catch { /* already enabled or not delegatable at the root */ }
       try { write(path.join(top, 'cgroup.subtree_control'), `+${c}`); } catch { /* the controller is missing on this host */ }
     }
+    try { write(path.join(top, 'cpu.weight'), String(SANDBOXES_CPU_WEIGHT)); } catch { /* no cpu controller here */ }
     const dir = path.join(top, sandboxId);
     fs.mkdirSync(dir, { recursive: true });
     write(path.join(dir, 'memory.max'), String(limits.memoryBytes));
@@ -59,6 +68,7 @@ export function createParentCgroup(sandboxId: string, limits: SandboxLimits): vo
   }
   const dir = (ctrl: string) => path.join(CGROUP_ROOT, ctrl, PARENT_GROUP, sandboxId);
   for (const ctrl of ['memory', 'pids', 'cpu', 'devices']) fs.mkdirSync(dir(ctrl), { recursive: true });
+  write(path.join(CGROUP_ROOT, 'cpu', PARENT_GROUP, 'cpu.shares'), String(SANDBOXES_CPU_SHARES));
   write(path.join(dir('memory'), 'memory.limit_in_bytes'), String(limits.memoryBytes));
   const memsw = path.join(dir('memory'), 'memory.memsw.limit_in_bytes');
   // Without swap accounting the file is missing and swap is not charged at all.

@@ -1,0 +1,10 @@
+/**
+ * Node/V8 flags the server runs with: `npm start` passes them (package.json), the benches pass
+ * them to the servers they start, and nodeFlags.test.ts keeps the two the same.
+ *
+ * --single-threaded-gc: the server shares a few cores with every sandbox's processes; V8's
+ * parallel scavenges then wait for helper threads the scheduler has not run yet. Measured with
+ * `bench:terminal --node` on this 2-core machine, learner B flooding `yes`: longest GC pause
+ * 11.5 → 5.4 ms, A's echo p99 17.5 → 9.6 ms (raw `docker exec -it` in the same run: 9.7 ms).
+ */
+export const SERVER_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
