@@ -16,6 +16,7 @@ import type { Sandboxes } from '../sandbox/types.ts';
 import type { NodeShell } from '../terminal/nodeShell.ts';
 import { TerminalHub } from '../terminal/terminalHub.ts';
 import { labAdmission } from './labAdmission.ts';
+import { LabMetrics } from './labMetrics.ts';
 import { openDatabase } from '../store/database.ts';
 import { WarmPool } from '../workshops/warmPool.ts';
 import { Workshops } from '../workshops/workshops.ts';
@@ -118,7 +119,23 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
   workshops.adoptAfterLearners();
   // Sessions that expired while the server was down go now, with their adopted sandboxes.
   await learners.expireSessions();
+  const metrics = new LabMetrics({
+    sandboxes: opts.sandboxes,
+    admission,
+    learners,
+    terminals,
+    workshops,
+    store: () => {
+      try {
+        db.prepare('SELECT 1').get();
+        return { ok: true, detail: `${path.join(dir, DATABASE_FILE)} answers` };
+      } catch (err) {
+        return { ok: false, detail: `${path.join(dir, DATABASE_FILE)}: ${(err as Error).message}` };
+      }
+    },
+  });
   const closeAll = async () => {
+    metrics.dispose();
     await workshops.dispose();
     await pool.dispose();
     await learners.dispose();
@@ -136,6 +153,7 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
     publicUrl: opts.publicUrl,
     trustProxy: opts.trustProxy,
     rates: opts.rates ?? cfg.rates,
+    ops: metrics,
     log,
   }).catch(async (err: unknown) => {
     // Nothing listens (e.g. the port is taken): release what was wired for it.

@@ -24,6 +24,7 @@ import { EventStreams } from './sse.ts';
 import { SECURITY_HEADERS, serveStatic } from './staticFiles.ts';
 import { TerminalUpgrade } from './terminalUpgrade.ts';
 import { workshopRoutes } from './workshopRoutes.ts';
+import { serveOps, type Ops } from './opsRoutes.ts';
 import type { Workshops } from '../workshops/workshops.ts';
 
 /** Admin logins per client address per minute: plenty for a person who mistyped, nothing for guessing a 256-bit secret. */
@@ -47,6 +48,8 @@ export interface LabHttpOptions {
   rates?: RateLimits;
   /** Admin logins per client address per minute (guessing the secret); default ADMIN_LOGINS_PER_MIN. */
   adminLoginsPerMin?: number;
+  /** /healthz, /readyz and /metrics (opsRoutes.ts); without it those paths are the page's. */
+  ops?: Ops;
   log: Logger;
 }
 
@@ -97,7 +100,7 @@ export async function serveLab(opts: LabHttpOptions): Promise<LabHttp> {
   const upgrade = new TerminalUpgrade({ learners: opts.learners, terminals: opts.terminals, workshops: opts.workshops, own, guard });
   server.on(
     'request',
-    guard.request((req, res) => {
+    guard.request(async (req, res) => {
       for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
       const target = requestTarget(req.url);
       if (!target.ok) throw new HttpError(400, target.error);
@@ -105,6 +108,7 @@ export async function serveLab(opts: LabHttpOptions): Promise<LabHttp> {
       if (!named.ok) throw new HttpError(named.status, named.error);
       const method = req.method ?? 'GET';
       if (target.path.startsWith('/api/')) return api(req, res, target.path);
+      if (opts.ops && (await serveOps(opts.ops, req, res, target.path))) return;
       if (method === 'GET' || method === 'HEAD') return serveStatic(req, res, opts.staticDir, target.path);
       throw new HttpError(404, `no route ${method} ${target.path}`);
     }),
