@@ -69,6 +69,8 @@ const STEP = 0;
  * 4× overcommit of 2 cores = 53, 512 MiB of 22 GiB = 43, 2 × 768 MiB stores), rate limits no
  * room of attendees behind one address (127.0.0.1) meets, and a pool that refills once a second. */
 const SERVER_ENV: Record<string, string> = {
+  // The bench reads the server's human lines ([sandbox] sandbox ready …), not JSON ones.
+  SHIPLAB_LOG_FORMAT: 'text',
   SHIPLAB_SANDBOX_MEMORY_MB: '512',
   SHIPLAB_SANDBOX_CPUS: '0.15',
   SHIPLAB_STORE_MB: '768',

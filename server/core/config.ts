@@ -18,6 +18,9 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 export const LOG_LEVELS = ['quiet', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** auto: human lines on a terminal, JSON lines (for a log stack) otherwise. */
+export const LOG_FORMATS = ['auto', 'text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface SandboxLimits {
   /** Hard memory limit of the whole sandbox (both nodes and everything inside), bytes. */
@@ -85,6 +88,7 @@ export interface Config {
   /** An engine of the operator's own (unix:// or tcp://); undefined: the embedded one. */
   dockerHost: string | undefined;
   log: LogLevel;
+  logFormat: LogFormat;
   /** Where debootstrap fetches Debian packages for the image catalog. */
   debianMirror: string;
   sandbox: SandboxLimits & SandboxTimes;
@@ -155,6 +159,7 @@ const SETTINGS = {
   dataDir: { env: 'SHIPLAB_DATA_DIR', schema: z.string().min(1, 'is empty (a directory)'), fallback: path.join(ROOT, '.shiplab') },
   dockerHost: { env: 'DOCKER_HOST', schema: z.string().regex(/^(unix|tcp):\/\/./, 'must start with unix:// or tcp://').optional(), fallback: undefined },
   log: { env: 'SHIPLAB_LOG', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }), fallback: 'info' },
+  logFormat: { env: 'SHIPLAB_LOG_FORMAT', schema: z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` }), fallback: 'auto' },
   debianMirror: { env: 'SHIPLAB_DEBIAN_MIRROR', schema: z.url({ error: 'is not a URL (http://…/debian)' }), fallback: 'http://deb.debian.org/debian' },
   'sandbox.memoryMb': { env: 'SHIPLAB_SANDBOX_MEMORY_MB', schema: positive('MiB'), fallback: 1536 },
   'sandbox.pids': { env: 'SHIPLAB_SANDBOX_PIDS', schema: positive('processes'), fallback: 1024 },
@@ -246,6 +251,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     dataDir: path.resolve(values.dataDir),
     dockerHost: values.dockerHost,
     log: values.log,
+    logFormat: values.logFormat,
     debianMirror: values.debianMirror,
     sandbox: {
       memoryBytes: values['sandbox.memoryMb'] * MIB,
