@@ -2,10 +2,13 @@
  * The last line at the server's two entry points, a request and an upgrade: whatever a handler
  * throws or rejects with is answered (an HttpError with its status and message, anything else
  * 500) or its socket is closed, and the unexpected is logged with its request: method, path, and
- * the learner when the cookie names one. The server keeps serving: one request's bug costs that
+ * the learner when the cookie names one, and the request's id: every request and upgrade gets one
+ * (a proxy's well-formed X-Request-Id, or a new one), sent back as X-Request-Id and named in a 500's
+ * message, so a learner's report finds its log line. The server keeps serving: one request's bug costs that
  * request, never every learner's terminal. (server/main.ts keeps a process-wide last resort too,
  * server/app/lastResort.ts, for what escapes outside any request.)
  */
+import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../core/log.ts';
@@ -13,6 +16,24 @@ import { HttpError, refuseSocket, sendError } from './httpIo.ts';
 
 /** A request target is logged this long at most; the rest would be a client's noise. */
 const LOGGED_TARGET_CHARS = 200;
+
+/** An id a proxy gave the request, taken as it is when it looks like one. */
+const REQUEST_ID = /^[\w.-]{1,64}$/;
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** Each request's id, for as long as the request lives. */
+const ids = new WeakMap<IncomingMessage, string>();
+
+/** The request's id (made on first ask). */
+export function requestId(req: IncomingMessage): string {
+  let id = ids.get(req);
+  if (!id) {
+    const given = req.headers[REQUEST_ID_HEADER];
+    id = typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomBytes(6).toString('hex');
+    ids.set(req, id);
+  }
+  return id;
+}
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -27,6 +48,7 @@ export class RequestGuard {
   /** `handle` as a 'request' listener that neither throws nor leaves a rejection unhandled. */
   request(handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void): RequestListener {
     return (req, res) => {
+      res.setHeader(REQUEST_ID_HEADER, requestId(req));
       const fail = (err: unknown) => this._answer(req, res, err);
       try {
         handle(req, res)?.catch(fail);
@@ -61,6 +83,7 @@ export class RequestGuard {
     }
     const target = req.url ?? '';
     this._log.error('request failed', {
+      request: requestId(req),
       method: req.method,
       path: target.length > LOGGED_TARGET_CHARS ? `${target.slice(0, LOGGED_TARGET_CHARS)}…` : target,
       learner,
@@ -76,7 +99,7 @@ export class RequestGuard {
       // Answered before the body was read: close the connection rather than read the rest.
       if (!req.complete) res.setHeader('connection', 'close');
       if (err instanceof HttpError) sendError(res, err.status, err.message);
-      else sendError(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+      else sendError(res, 500, `internal error (request ${requestId(req)}): ${err instanceof Error ? err.message : String(err)}`);
     } catch (inner) {
       this.unexpected(req, inner);
       res.destroy();
