@@ -125,6 +125,7 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
     learners,
     terminals,
     workshops,
+    pool,
     store: () => {
       try {
         db.prepare('SELECT 1').get();

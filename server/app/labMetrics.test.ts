@@ -22,7 +22,8 @@ function lab(opts: { engineUp?: boolean; running?: number; waiting?: number } = 
   const terminals = { stats: () => [{ attached: true, viewers: 1, bytesOut: 100 }, { attached: false, viewers: 0, bytesOut: 20 }] } as unknown as TerminalHub;
   const workshops = { admin: { verify: (t: unknown) => t === SECRET, session: (c: unknown) => c === 'cookie-ok' } } as unknown as Workshops;
   const learners = { onEvent: events.event } as unknown as Learners;
-  const m = new LabMetrics({ sandboxes, admission, learners, terminals, workshops, store: () => ({ ok: true, detail: 'db answers' }) });
+  const pool = { totals: () => ({ ready: 3, starting: 1, target: 5 }) };
+  const m = new LabMetrics({ sandboxes, admission, learners, terminals, workshops, pool, store: () => ({ ok: true, detail: 'db answers' }) });
   return { m, events, changes };
 }
 
@@ -49,12 +50,17 @@ describe('LabMetrics', () => {
     changes.fire({ kind: 'granted', owner: 'a' });
     changes.fire({ kind: 'queued', owner: 'b' });
     changes.fire({ kind: 'withdrawn', owner: 'b' });
+    changes.fire({ kind: 'refused', owner: 'c', reason: 'full' });
+    changes.fire({ kind: 'refused', owner: 'd', reason: 'full' });
     const text = (await m.metrics()).body;
     expect(text).toContain('shiplab_sandboxes{state="running"} 3');
     expect(text).toContain('shiplab_sandboxes{state="waiting"} 2');
     expect(text).toContain('shiplab_sandboxes_known 2');
     expect(text).toContain('shiplab_admission_slots 4');
     expect(text).toContain('shiplab_admission_wait_seconds_count 1');
+    expect(text).toContain('shiplab_admission_refusals_total{reason="full"} 2');
+    expect(text).toContain('shiplab_pool_spares{state="ready"} 3');
+    expect(text).toContain('shiplab_pool_spares{state="target"} 5');
     expect(text).toContain('shiplab_terminals{state="attached"} 1');
     expect(text).toContain('shiplab_terminal_viewers 1');
     expect(text).toContain('shiplab_terminal_output_bytes 120');

@@ -13,6 +13,7 @@ import type { Learners } from '../learners/learners.ts';
 import type { Admission } from '../sandbox/admission.ts';
 import type { Sandboxes } from '../sandbox/types.ts';
 import type { TerminalHub } from '../terminal/terminalHub.ts';
+import type { WarmPool } from '../workshops/warmPool.ts';
 import type { Workshops } from '../workshops/workshops.ts';
 
 /** How long readiness waits for the engine's ping before calling it down, ms. */
@@ -29,6 +30,7 @@ export interface LabMetricsOptions {
   learners: Learners;
   terminals: TerminalHub;
   workshops: Workshops;
+  pool: Pick<WarmPool, 'totals'>;
   /** Whether the lab's database answers (readiness). */
   store: () => ReadyCheck;
 }
@@ -68,6 +70,25 @@ export class LabMetrics implements Ops, Disposable {
       registers: [r],
       collect() {
         this.set(admission.slots);
+      },
+    });
+    const refusals = new client.Counter({
+      name: 'shiplab_admission_refusals_total',
+      help: 'Sandbox requests refused, by reason: full (the line is as long as it may be), no-room (this host holds no sandbox at all)',
+      labelNames: ['reason'],
+      registers: [r],
+    });
+    const pool = _o.pool;
+    new client.Gauge({
+      name: 'shiplab_pool_spares',
+      help: 'Warm-pool spares over all workshops: ready, starting, and the target',
+      labelNames: ['state'],
+      registers: [r],
+      collect() {
+        const t = pool.totals();
+        this.set({ state: 'ready' }, t.ready);
+        this.set({ state: 'starting' }, t.starting);
+        this.set({ state: 'target' }, t.target);
       },
     });
     const wait = new client.Histogram({
@@ -129,6 +150,7 @@ export class LabMetrics implements Ops, Disposable {
     );
     this._store.add(
       admission.onChange((c) => {
+        if (c.kind === 'refused') return void refusals.inc({ reason: c.reason ?? 'full' });
         if (!c.owner) return;
         if (c.kind === 'queued') this._queuedAt.set(c.owner, performance.now());
         else if (c.kind === 'granted' || c.kind === 'withdrawn' || c.kind === 'left') {

@@ -98,7 +98,10 @@ describe('Admission', () => {
     const { admission, ask, finish } = fixture({ queueMax: 2 });
     const t = ['a', 'b', 'c', 'd'].map(ask);
     expect(states(t)).toEqual(['granted', 'granted', 'waiting', 'waiting']);
+    const changes: unknown[] = [];
+    admission.onChange((c) => changes.push(c));
     const refused = admission.request('e');
+    expect(changes).toEqual([{ kind: 'refused', owner: 'e', reason: 'full' }]);
     expect(refused).toMatchObject({ ok: false, error: expect.stringMatching(/^The lab is full: 2 sandboxes running and 2 learners in line/) });
     expect(refused.ok ? 0 : refused.retryAfterS).toBeGreaterThanOrEqual(MIN_RETRY_AFTER_S);
     finish(t[0]!); // c moves on: one place in line is free again

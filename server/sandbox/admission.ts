@@ -39,8 +39,10 @@ export interface AdmissionOptions {
 
 /** What changed in line; `left` is a sandbox removed (a slot freed). */
 export interface AdmissionChange {
-  kind: 'queued' | 'granted' | 'withdrawn' | 'released' | 'left';
+  kind: 'queued' | 'granted' | 'withdrawn' | 'released' | 'left' | 'refused';
   owner?: string;
+  /** Why a request was refused (kind 'refused'): the lab closing, no room on this host at all, or a full line. */
+  reason?: 'closing' | 'no-room' | 'full';
 }
 
 export type Admit = { ok: true; ticket: AdmissionTicket } | { ok: false; error: string; retryAfterS: number };
@@ -146,11 +148,13 @@ export class Admission implements Disposable {
   request(owner: string): Admit {
     if (this._store.isDisposed) return { ok: false, error: 'The lab is shutting down; try again in a moment.', retryAfterS: MIN_RETRY_AFTER_S };
     if (this._o.slots === 0) {
+      this._onChange.fire({ kind: 'refused', owner, reason: 'no-room' });
       return { ok: false, error: 'This host has no room for a sandbox (its memory, disk or CPUs are below one sandbox\'s limits); the operator must lower the sandbox limits or the reserves.', retryAfterS: MAX_RETRY_AFTER_S };
     }
     const goesNow = this._line.length === 0 && this._free();
     if (!goesNow && this._line.length >= this._o.queueMax) {
       const retryAfterS = Math.min(MAX_RETRY_AFTER_S, Math.max(MIN_RETRY_AFTER_S, Math.ceil(this._estimate(this._line.length + 1).ms / 1000)));
+      this._onChange.fire({ kind: 'refused', owner, reason: 'full' });
       return {
         ok: false,
         error: `The lab is full: ${this.running} sandboxes running and ${this._line.length} learners in line, as many as it keeps waiting. Try again in a few minutes.`,

@@ -124,6 +124,16 @@ export class WarmPool implements Disposable {
     return this._o.sandboxes.get(best.id) ?? best;
   }
 
+  /** Every workshop's counts together (metrics). */
+  totals(): PoolCounts {
+    const all = [...this._targets.keys()].map((w) => this.counts(w));
+    return {
+      ready: all.reduce((n, c) => n + c.ready, 0),
+      starting: this._creating ? 1 : 0,
+      target: all.reduce((n, c) => n + c.target, 0),
+    };
+  }
+
   counts(workshop: string): PoolCounts {
     return {
       ready: this._live(workshop).size,
