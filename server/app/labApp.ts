@@ -129,9 +129,9 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
     store: () => {
       try {
         db.prepare('SELECT 1').get();
-        return { ok: true, detail: `${path.join(dir, DATABASE_FILE)} answers` };
+        return { ok: true, detail: 'answers' };
       } catch (err) {
-        return { ok: false, detail: `${path.join(dir, DATABASE_FILE)}: ${(err as Error).message}` };
+        return { ok: false, detail: (err as Error).message };
       }
     },
   });

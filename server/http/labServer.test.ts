@@ -241,3 +241,25 @@ describe('requests the lab does not take', () => {
     }
   });
 });
+
+describe('operator probes', () => {
+  it('answer /healthz and /readyz whatever the Host, and keep the host rule on /metrics', async () => {
+    const ops = {
+      ready: async () => ({ engine: { ok: true, detail: 'answers' } }),
+      metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'shiplab_x 1\n' }),
+      authorized: () => true,
+    };
+    const probed = await serveLab({ learners, lessons, terminals, workshops, staticDir: dir, host: '127.0.0.1', port: 0, log: quiet, ops });
+    try {
+      const podIp = { host: '10.244.1.7:8080' };
+      expect((await rawRequest(probed.url, 'GET', '/healthz', podIp)).status).toBe(200);
+      expect(await rawRequest(probed.url, 'GET', '/readyz', podIp)).toMatchObject({ status: 200, body: { status: 'ready' } });
+      expect((await rawRequest(probed.url, 'GET', '/metrics', podIp)).status).toBe(421);
+      const res = await fetch(`${probed.url}/metrics`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('shiplab_x 1\n');
+    } finally {
+      await probed.close();
+    }
+  });
+});

@@ -24,7 +24,7 @@ import { EventStreams } from './sse.ts';
 import { SECURITY_HEADERS, serveStatic } from './staticFiles.ts';
 import { TerminalUpgrade } from './terminalUpgrade.ts';
 import { workshopRoutes } from './workshopRoutes.ts';
-import { serveOps, type Ops } from './opsRoutes.ts';
+import { isProbePath, serveOps, type Ops } from './opsRoutes.ts';
 import type { Workshops } from '../workshops/workshops.ts';
 
 /** Admin logins per client address per minute: plenty for a person who mistyped, nothing for guessing a 256-bit secret. */
@@ -104,6 +104,9 @@ export async function serveLab(opts: LabHttpOptions): Promise<LabHttp> {
       for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
       const target = requestTarget(req.url);
       if (!target.ok) throw new HttpError(400, target.error);
+      // Probes name the pod or host by address, not the lab's name: /healthz and /readyz answer
+      // any Host (they hold no learner's data); /metrics keeps the host rule and its secret.
+      if (opts.ops && isProbePath(target.path) && (await serveOps(opts.ops, req, res, target.path))) return;
       const named = own.checkHost(req);
       if (!named.ok) throw new HttpError(named.status, named.error);
       const method = req.method ?? 'GET';

@@ -9,6 +9,11 @@ import { HttpError, sendJson } from './httpIo.ts';
 
 export const OPS_PATHS = { health: '/healthz', ready: '/readyz', metrics: '/metrics' } as const;
 
+/** The paths a load balancer or kubelet probes. */
+export function isProbePath(path: string): boolean {
+  return path === OPS_PATHS.health || path === OPS_PATHS.ready;
+}
+
 /** One readiness condition: ok, and what was seen (shown to the operator). */
 export interface ReadyCheck {
   ok: boolean;
