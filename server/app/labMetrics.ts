@@ -197,5 +197,6 @@ export class LabMetrics implements Ops, Disposable {
 
   dispose(): void {
     void this._store.dispose();
+    this.registry.clear();
   }
 }
