@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import Docker from 'dockerode';
 import { config, dataDir } from '../core/config.ts';
 import { logger } from '../core/log.ts';
-import { run, must, processAlive, which } from '../host/run.ts';
+import { run, must, processAlive, readPid, which } from '../host/run.ts';
 import { userNamespaceOf, type EngineInfo, type UserNamespace } from './userns.ts';
 
 const log = logger('engine');
@@ -248,14 +248,6 @@ async function startEmbedded(): Promise<void> {
   throw new Error(`the embedded dockerd did not become ready; its log (${p.log}) ends with:\n${tail}`);
 }
 
-function readPid(file: string): number | undefined {
-  try {
-    const n = Number(fs.readFileSync(file, 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Stops the embedded dockerd Shiplab started (by its pidfile), waiting for it to exit. */
 export async function stopEmbedded(): Promise<boolean> {

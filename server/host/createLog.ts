@@ -17,7 +17,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { processAlive } from './run.ts';
+import { processAlive, readPid } from './run.ts';
 
 /** The netfilter log group both rules log to: the engine port's number, easy to recognise. */
 export const CREATE_LOG_GROUP = 2375;
@@ -45,15 +45,6 @@ export function createLogPaths(dataDir: string): CreateLogPaths {
     old: path.join(dir, 'creates.log.1'),
     pidfile: path.join(dir, 'tcpdump.pid'),
   };
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    const n = Number(fs.readFileSync(file, 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Whether pid is a tcpdump (a pid file can outlive its process and the pid be reused). */
