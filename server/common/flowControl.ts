@@ -1,8 +1,10 @@
 /**
  * End-to-end flow control for terminal output. The server counts output bytes it sent but the
  * client has not yet rendered; the client acknowledges rendered bytes in chunks after xterm's
- * write callback. Above the high watermark the server pauses the pty (so `yes` blocks on its
- * write instead of filling memory); below the low watermark it resumes.
+ * write callback. The server sends at most the high watermark unacknowledged; what waits beyond it
+ * is queued and compacted on the server (server/terminal/outputQueue.ts), and the shell is paused
+ * only when compaction cannot bound the queue, so `yes` blocks on its write instead of filling
+ * memory.
  */
 
 /** Lines a client keeps above its screen (the page, the shadow view, the robot's TermClient, the

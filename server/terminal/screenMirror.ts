@@ -122,10 +122,12 @@ export class ScreenMirror implements Disposable {
   }
 
   private _compactAt(): number {
-    return compactAt(this._trailingRun, this._keepLines(), this._term.cols);
+    return compactAt(this._trailingRun, this.keepLines, this._term.cols);
   }
 
-  private _keepLines(): number {
+  /** Rows whose output a screen of this size with the clients' scrollback still shows: what
+   * follows that many line feeds is gone (scrollCuts.ts). The session's queues cut by it too. */
+  get keepLines(): number {
     return MIRROR_SCROLLBACK_LINES + this._term.rows + 1;
   }
 
@@ -163,7 +165,7 @@ export class ScreenMirror implements Disposable {
     const joined = this._pending.length === 1 ? this._pending[0]! : this._pending.join('');
     // Long wrapped lines only where wrapping is plain (the parser's modes as of what it has
     // parsed: a mode change still queued is a race accepted here).
-    const text = compactText(joined, this._keepLines(), this._term.cols, this.plainWrap);
+    const text = compactText(joined, this.keepLines, this._term.cols, this.plainWrap);
     this._dropped += joined.length - text.length;
     this._backlog -= joined.length - text.length;
     this._pending = [text];

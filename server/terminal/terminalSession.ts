@@ -18,7 +18,7 @@ import * as pty from 'node-pty';
 import type { NodeName } from '../common/api.ts';
 import { CloseCode } from '../common/api.ts';
 import { frames } from '../common/frames.ts';
-import { FlowController, HIGH_WATERMARK_BYTES, LOW_WATERMARK_BYTES, SCROLLBACK_LINES } from '../common/flowControl.ts';
+import { FlowController, HIGH_WATERMARK_BYTES, LOW_WATERMARK_BYTES } from '../common/flowControl.ts';
 import { atPrompt, looksLikePrompt } from '../common/prompt.ts';
 import { DisposableStore, Emitter, toDisposable, type Disposable } from '../common/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
@@ -652,9 +652,10 @@ export class TerminalSession implements Disposable {
    */
   private _pushCompacting(queue: OutputQueue, text: string, bytes: number): void {
     queue.push(text, bytes);
-    const keepLines = SCROLLBACK_LINES + this._mirror.rows + 1;
-    if (queue.bytes >= queue.compactAt(keepLines, this._mirror.cols)) this._compactQueue(queue);
-    else if (queue === this._queue && queue.bytes >= this._queueMax()) this._queueFullBelow = this._queueMax() / 2;
+    if (queue.bytes >= queue.compactAt(this._mirror.keepLines, this._mirror.cols)) return this._compactQueue(queue);
+    if (queue !== this._queue) return;
+    const max = this._queueMax();
+    if (queue.bytes >= max) this._queueFullBelow = max / 2;
   }
 
   /**
@@ -664,15 +665,14 @@ export class TerminalSession implements Disposable {
    * before it could be cut. Resumes at half.
    */
   private _queueMax(): number {
-    const keepLines = SCROLLBACK_LINES + this._mirror.rows + 1;
-    return Math.max(QUEUE_MAX_BYTES, 2 * compactAt(this._queue.trailingRun, keepLines, this._mirror.cols));
+    return Math.max(QUEUE_MAX_BYTES, 2 * compactAt(this._queue.trailingRun, this._mirror.keepLines, this._mirror.cols));
   }
 
   /** Compacts a queue (the learner's by default); the mirror catching up (its modes known again)
    * compacts a full one once more. */
   private _compactQueue(queue = this._queue): void {
     const plainWrap = this._mirror.plainWrap && this._mirror.settled >= this._escapesUntil;
-    queue.compact(SCROLLBACK_LINES + this._mirror.rows + 1, this._mirror.cols, plainWrap);
+    queue.compact(this._mirror.keepLines, this._mirror.cols, plainWrap);
     if (queue !== this._queue) return;
     const max = this._queueMax();
     this._queueFullBelow = queue.bytes >= max ? max / 2 : 0;
