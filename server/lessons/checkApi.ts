@@ -214,7 +214,8 @@ const DEFAULT_DOMAIN = 'docker.io';
 const OFFICIAL_PREFIX = 'library/';
 /** Docker's rule for repository path components: lowercase, digits, separators . _ __ - */
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
+/** Docker's rule for a tag (registry.digest checks its tag with it too). */
+export const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 
 /**

@@ -7,7 +7,7 @@ import { NODE_NAMES, type NodeName } from '../common/api.ts';
 import { unlessNotFound } from '../engine/notFound.ts';
 import { nodeEngine } from '../sandbox/nodeEngine.ts';
 import type { SandboxInfo, Sandboxes } from '../sandbox/types.ts';
-import { CHECK_TIMEOUT_MS, normalizeRef, type CheckContext, type ExecOptions, type RegistryClient } from './checkApi.ts';
+import { CHECK_TIMEOUT_MS, normalizeRef, TAG, type CheckContext, type ExecOptions, type RegistryClient } from './checkApi.ts';
 
 /** curl's own deadline for one registry call, in seconds; well inside CHECK_TIMEOUT_MS. */
 const REGISTRY_CURL_MAX_SECONDS = 2;
@@ -88,7 +88,6 @@ const MANIFEST_TYPES = [
 ];
 
 const REPO = /^[a-z0-9][a-z0-9._/-]*$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
 
 /** The registry v2 API over `curl` run inside the node (the host has no route into sandbox networks). */
 export function registryClient(get: Get, where: string): RegistryClient {
