@@ -138,63 +138,108 @@ const PACKET_LINE = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) IP (\d+\.\d+\.\d+\.\
 const CREATE_REQUEST = /POST \/(?:v[\d.]+\/)?containers\/create(?:\?(\S*))? HTTP\/1\.[01]/;
 const CREATED_ID = /"Id":"([0-9a-f]{64})"/;
 
+type Packet = { at: number; src: string; sport: string; dst: string; dport: string; body: string[] };
+
 /**
- * The containers created in a tcpdump text log (pure; tolerates a torn last packet). A create
- * request opens a pending create on its connection (client address and port); the next
- * `201 Created` from the server to that connection closes it with the id in that packet.
+ * Reads a tcpdump text log line by line. A create request opens a pending create on its
+ * connection (client address and port); the next `201 Created` from the server to that connection
+ * closes it with the id in that packet. A packet is judged once the next one begins (or at
+ * close()); records() also counts the last, still open one, without closing it.
  */
-export function parseCreateLog(text: string): LoggedCreate[] {
-  const out: LoggedCreate[] = [];
-  const pending = new Map<string, string | undefined>();
-  let packet: { at: number; src: string; sport: string; dst: string; dport: string; body: string[] } | undefined;
-  const flush = () => {
-    if (!packet) return;
-    const body = packet.body.join('\n');
+class CreateLogParser {
+  private readonly _out: LoggedCreate[] = [];
+  private readonly _pending = new Map<string, string | undefined>();
+  private _packet: Packet | undefined;
+
+  line(line: string): void {
+    const m = PACKET_LINE.exec(line);
+    if (!m) return void this._packet?.body.push(line);
+    this.close();
+    this._packet = { at: new Date(m[1]!.replace(' ', 'T')).getTime(), src: m[2]!, sport: m[3]!, dst: m[4]!, dport: m[5]!, body: [] };
+  }
+
+  /** Judges the open packet. */
+  close(): void {
+    const p = this._packet;
+    this._packet = undefined;
+    if (!p) return;
+    const body = p.body.join('\n');
     const req = CREATE_REQUEST.exec(body);
     if (req) {
       const name = new URLSearchParams(req[1] ?? '').get('name') ?? undefined;
-      pending.set(`${packet.src}:${packet.sport}>${packet.dst}`, name || undefined);
-    } else if (body.includes('201 Created')) {
-      const key = `${packet.dst}:${packet.dport}>${packet.src}`;
-      const id = CREATED_ID.exec(body)?.[1];
-      if (pending.has(key) && id) {
-        const name = pending.get(key);
-        out.push({ at: packet.at, fromIp: packet.dst, toIp: packet.src, id, ...(name !== undefined && { name }) });
-      }
-      pending.delete(key);
+      this._pending.set(`${p.src}:${p.sport}>${p.dst}`, name || undefined);
+      return;
     }
-    packet = undefined;
-  };
-  for (const line of text.split('\n')) {
-    const m = PACKET_LINE.exec(line);
-    if (m) {
-      flush();
-      packet = { at: new Date(m[1]!.replace(' ', 'T')).getTime(), src: m[2]!, sport: m[3]!, dst: m[4]!, dport: m[5]!, body: [] };
-    } else {
-      packet?.body.push(line);
-    }
+    const created = this._created(p, body);
+    if (created !== undefined) this._pending.delete(`${p.dst}:${p.dport}>${p.src}`);
+    if (created) this._out.push(created);
   }
-  flush();
-  return out;
+
+  /** Everything recorded so far, the open packet included (`tail`: a line still being written). */
+  records(tail = ''): LoggedCreate[] {
+    const p = this._packet;
+    const open = p && this._created(p, [...p.body, tail].join('\n'));
+    return open ? [...this._out, open] : this._out;
+  }
+
+  /** For a `201 Created` packet: the create it answers (null when none was pending or it holds
+   * no id); undefined for any other packet. */
+  private _created(p: Packet, body: string): LoggedCreate | null | undefined {
+    if (!body.includes('201 Created')) return undefined;
+    const key = `${p.dst}:${p.dport}>${p.src}`;
+    const id = CREATED_ID.exec(body)?.[1];
+    if (!this._pending.has(key) || !id) return null;
+    const name = this._pending.get(key);
+    return { at: p.at, fromIp: p.dst, toIp: p.src, id, ...(name !== undefined && { name }) };
+  }
 }
 
-/** The log as last parsed, per file: parsed again only when it has changed. */
-const cache = new Map<string, { size: number; ino: number; parsed: LoggedCreate[] }>();
+/** The containers created in a tcpdump text log (pure; tolerates a torn last packet). */
+export function parseCreateLog(text: string): LoggedCreate[] {
+  const parser = new CreateLogParser();
+  for (const line of text.split('\n')) parser.line(line);
+  parser.close();
+  return parser.records();
+}
+
+/** A log read so far: only what was appended since is read next time (the recorder only appends;
+ * a rotated or new file starts over). */
+interface LogState {
+  ino: number;
+  offset: number;
+  /** The last line, not ended yet. */
+  tail: string;
+  parser: CreateLogParser;
+}
+const logs = new Map<string, LogState>();
 
 function readLog(file: string): LoggedCreate[] {
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
   } catch {
+    logs.delete(file);
     return [];
   }
-  const hit = cache.get(file);
-  if (hit && hit.ino === st.ino && hit.size === st.size) return hit.parsed;
-  // Whole, again: a create pairs with an answer that may come in a later read, and the file is
-  // bounded by ROTATE_BYTES (a few KB per create). Only a check that asks reads it.
-  const parsed = parseCreateLog(fs.readFileSync(file, 'utf8'));
-  cache.set(file, { size: st.size, ino: st.ino, parsed });
-  return parsed;
+  let s = logs.get(file);
+  if (!s || s.ino !== st.ino || st.size < s.offset) {
+    s = { ino: st.ino, offset: 0, tail: '', parser: new CreateLogParser() };
+    logs.set(file, s);
+  }
+  if (st.size > s.offset) {
+    const buf = Buffer.alloc(st.size - s.offset);
+    const fd = fs.openSync(file, 'r');
+    try {
+      s.offset += fs.readSync(fd, buf, 0, buf.length, s.offset);
+    } finally {
+      fs.closeSync(fd);
+    }
+    // tcpdump -A prints bytes outside printable ASCII as '.', so a read never splits a character.
+    const lines = (s.tail + buf.toString('latin1')).split('\n');
+    s.tail = lines.pop()!;
+    for (const line of lines) s.parser.line(line);
+  }
+  return s.parser.records(s.tail);
 }
 
 /** Containers `fromIp` created on the engine at `toIp` over TCP since `sinceMs` (epoch ms). */
