@@ -1,4 +1,4 @@
-import { containerName, defineCheck, notYet, passed, requireCatalogImage, shortId } from '#check';
+import { createdInstead, containerName, defineCheck, notYet, passed, requireCatalogImage, shortId } from '#check';
 
 const NAME = 'remote-web';
 
@@ -24,8 +24,7 @@ export default defineCheck(async (ctx) => {
   }
   if (!remote.State.Running) return notYet('not-running', { expected, found: `remote-web is ${remote.State.Status}` });
   if (!creates.some((c) => c.id === remote.Id)) {
-    const made = creates.length === 0 ? 'node1 created no container there over TCP 2375' : `node1 created ${creates.map((c) => c.name ?? shortId(c.id)).join(', ')} there over TCP 2375, not this remote-web (${shortId(remote.Id)})`;
-    return notYet('not-via-tcp', { expected, found: `remote-web runs, but ${made}` });
+    return notYet('not-via-tcp', { expected, found: `remote-web runs, but ${createdInstead('node1', creates, NAME, remote.Id)}` });
   }
   if (local) return notYet('also-on-node1', { expected, found: 'remote-web runs on remote-docker-engine and also exists on node1' });
   return passed({ found: `remote-web (${shortId(remote.Id)}) runs on remote-docker-engine, created by node1 over TCP 2375` });

@@ -1,4 +1,4 @@
-import { defineCheck, notYet, passed, shortId } from '#check';
+import { createdInstead, defineCheck, notYet, passed, shortId } from '#check';
 
 const NAME = 'env-made';
 
@@ -17,8 +17,7 @@ export default defineCheck(async (ctx) => {
   if (local) return notYet('also-on-node1', { expected, found: 'env-made runs on remote-docker-engine and also exists on node1' });
   // This container, by id, made by node1 over TCP: not any create, not a connection.
   if (!creates.some((c) => c.id === remote.Id)) {
-    const made = creates.length === 0 ? 'node1 created no container there over TCP 2375' : `node1 created ${creates.map((c) => c.name ?? shortId(c.id)).join(', ')} there over TCP 2375, not this env-made (${shortId(remote.Id)})`;
-    return notYet('not-via-tcp', { expected, found: `env-made runs, but ${made}` });
+    return notYet('not-via-tcp', { expected, found: `env-made runs, but ${createdInstead('node1', creates, NAME, remote.Id)}` });
   }
   return passed({ found: `env-made (${shortId(remote.Id)}) runs on remote-docker-engine, created by node1 over TCP 2375` });
 });

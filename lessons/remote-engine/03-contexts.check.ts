@@ -1,4 +1,4 @@
-import { defineCheck, notYet, passed, shortId } from '#check';
+import { createdInstead, defineCheck, notYet, passed } from '#check';
 
 const CONTEXT = 'remote';
 const HOST = 'tcp://remote-docker-engine:2375';
@@ -22,8 +22,7 @@ export default defineCheck(async (ctx) => {
   }
   if (!remote.State.Running) return notYet('not-running', { expected, found: `context-made is ${remote.State.Status}` });
   if (!creates.some((c) => c.id === remote.Id)) {
-    const made = creates.length === 0 ? 'node1 created no container there over TCP 2375' : `node1 created ${creates.map((c) => c.name ?? shortId(c.id)).join(', ')} there over TCP 2375, not this context-made (${shortId(remote.Id)})`;
-    return notYet('not-via-tcp', { expected, found: `context-made runs, but ${made}` });
+    return notYet('not-via-tcp', { expected, found: `context-made runs, but ${createdInstead('node1', creates, NAME, remote.Id)}` });
   }
   if (list.exitCode !== 0) throw new Error(`docker context ls failed on node1: ${list.stderr.trim()}`);
   const current = list.stdout.split('\n').find((l) => l.endsWith(' true'))?.split(' ')[0];

@@ -283,6 +283,16 @@ export function sameImage(ref: string, expected: string): boolean {
  * A container's name the way the learner typed it, from a listContainers entry: `/web` → `web`.
  * @returns `?` when the entry has no name (the engine always gives one; this keeps messages whole).
  */
+/**
+ * For a `found` text: what `from` created on the other engine over TCP, beside the container
+ * (`name`, `id`) the step wanted, e.g. `node1 created decoy there over TCP 2375, not this
+ * remote-web (45005716390a)`.
+ */
+export function createdInstead(from: NodeName, creates: readonly RemoteCreate[], name: string, id: string): string {
+  if (creates.length === 0) return `${from} created no container there over TCP 2375`;
+  return `${from} created ${creates.map((c) => c.name ?? shortId(c.id)).join(', ')} there over TCP 2375, not this ${name} (${shortId(id)})`;
+}
+
 /** An image or container id shortened as `docker images` shows it (12 hex digits, no `sha256:`). */
 export function shortId(id: string | undefined): string {
   return id === undefined ? 'none' : id.replace(/^sha256:/, '').slice(0, 12);
