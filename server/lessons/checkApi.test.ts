@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHECK_TIMEOUT_MS, containerName, defineCheck, isCheck, normalizeRef, notYet, passed, sameImage } from './checkApi.ts';
+import { CHECK_TIMEOUT_MS, containerName, createdInstead, defineCheck, isCheck, normalizeRef, notYet, passed, sameImage } from './checkApi.ts';
 
 const DIGEST = 'sha256:' + 'a'.repeat(64);
 
@@ -84,5 +84,15 @@ describe('containerName', () => {
   it('says ? when there is no name', () => {
     expect(containerName({ Names: [] })).toBe('?');
     expect(containerName({})).toBe('?');
+  });
+});
+
+describe('createdInstead', () => {
+  it('names what was created over TCP instead of the wanted container', () => {
+    const id = 'b'.repeat(64);
+    expect(createdInstead('node1', [], 'web', id)).toBe('node1 created no container there over TCP 2375');
+    expect(createdInstead('node1', [{ id: 'a'.repeat(64), name: 'decoy' }, { id: 'c'.repeat(64) }], 'web', `sha256:${id}`)).toBe(
+      'node1 created decoy, cccccccccccc there over TCP 2375, not this web (bbbbbbbbbbbb)',
+    );
   });
 });
