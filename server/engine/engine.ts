@@ -36,6 +36,14 @@ export const HOST_PACKAGES = [
   'tcpdump',
 ];
 
+/** Docker's default seccomp profile, the one file Shiplab uses of golang-github-docker-docker-dev
+ * (the engine's Go source): sandbox/seccomp.ts derives the nodes' profile from it. */
+export const DOCKER_DEFAULT_PROFILE = '/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json';
+/** Packages needed for one file only, and that file: present, the package counts as installed.
+ * The shiplab/server image carries the profile without the package (debootstrap cannot configure
+ * its tree of Go -dev dependencies, and nothing else of it is used). */
+const NEEDED_FOR_ONE_FILE: Readonly<Record<string, string>> = { 'golang-github-docker-docker-dev': DOCKER_DEFAULT_PROFILE };
+
 /** What the image builds and sandboxes need on the host even when the engine is not Shiplab's
  * own (never docker.io then: it would clash with a host's docker-ce packages). */
 export const BUILD_PACKAGES = HOST_PACKAGES.filter((p) => p !== 'docker.io');
@@ -154,7 +162,7 @@ async function missingPackages(packages: readonly string[]): Promise<string[]> {
   const installed = new Set(
     r.stdout.split('\n').filter((l) => l.endsWith(' installed')).map((l) => l.split(' ')[0]),
   );
-  return packages.filter((p) => !installed.has(p));
+  return packages.filter((p) => !installed.has(p) && !(NEEDED_FOR_ONE_FILE[p] && fs.existsSync(NEEDED_FOR_ONE_FILE[p])));
 }
 
 /**

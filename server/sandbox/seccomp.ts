@@ -4,8 +4,9 @@
  * verified a docker-in-docker node needs, and the extra denials that close escape vectors.
  */
 import fs from 'node:fs';
+import { DOCKER_DEFAULT_PROFILE } from '../engine/engine.ts';
 
-export const DOCKER_DEFAULT_PROFILE = '/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json';
+export { DOCKER_DEFAULT_PROFILE };
 
 /** Syscalls the node never gets, even though Docker's profile allows them with CAP_SYS_ADMIN etc.:
  * kernel attack surface (bpf, perf, io_uring), host-wide information (syslog, lookup_dcookie,
