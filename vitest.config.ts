@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: pure-logic unit tests beside the code; integration tests against the real
-// engine and sandboxes; end-to-end tests in Debian's chromium. test/run.sh runs them in order.
+// Four projects: pure-logic unit tests beside the code; integration tests against the real
+// engine and sandboxes; end-to-end tests in Debian's chromium; the deploy test (docker-compose.yml
+// with Debian's docker-compose). test/run.sh runs them in order.
 export default defineConfig({
   test: {
     projects: [
@@ -30,6 +31,15 @@ export default defineConfig({
           hookTimeout: 900_000,
           fileParallelism: false,
           globalSetup: ['test/helpers/engineSetup.ts', 'test/helpers/webSetup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'deploy',
+          include: ['test/deploy/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 2_400_000,
+          fileParallelism: false,
         },
       },
     ],

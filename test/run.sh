@@ -7,10 +7,14 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
 
-if ! command -v chromium >/dev/null 2>&1; then
-  step "installing Debian's chromium for the browser tests"
+# Debian's chromium for the browser tests, Debian's docker-compose for the deploy test.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing Debian's ${missing[*]} for the tests"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q && apt-get install -y -q --no-install-recommends chromium
+  apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 step 'typecheck (server, wire layer without DOM or Node, web)'
@@ -35,5 +39,8 @@ npx vitest run --project e2e
 
 step 'lesson validation: every lesson, through the terminal path'
 npm run --silent validate
+
+step 'deploy: docker-compose.yml with its embedded engine (builds shiplab/server; cold: ~5 minutes)'
+npx vitest run --project deploy
 
 step 'all tests passed'

@@ -5,6 +5,7 @@
  *   sandbox shell ID [NODE]      a root shell in a node (default node1)
  *   sandbox down ID… | --all     remove sandboxes
  *   images                       build the image catalog (cached) and the mirror
+ *   server-image                 build shiplab/server, Shiplab as a container (docker-compose.yml)
  *   engine stop                  stop the embedded dockerd Shiplab started
  *   check LESSON [--step N] --commands FILE [--answer A] [--json]
  */
@@ -14,8 +15,9 @@ import { logger } from '../core/log.ts';
 import { readArgs } from './args.ts';
 import { ensureEngine, stopEmbedded } from '../engine/engine.ts';
 import { createLogPaths, stopCreateLog } from '../host/createLog.ts';
-import { dataDir } from '../core/config.ts';
-import { ensureImages, ensureMirror } from '../images/catalog.ts';
+import { dataDir, ROOT } from '../core/config.ts';
+import { ensureBuilt, ensureImages, ensureMirror } from '../images/catalog.ts';
+import { SERVER_IMAGE, serverRecipe } from '../images/recipes/server.ts';
 import { openSandboxes } from '../app/openSandboxes.ts';
 
 const log = logger('cli');
@@ -26,6 +28,7 @@ const USAGE = `usage: npm run shiplab -- <command>
   sandbox shell ID [NODE]       a root shell in node1 or remote-docker-engine
   sandbox down ID... | --all    remove sandboxes
   images                        build the image catalog and start the mirror
+  server-image                  build the shiplab/server image that docker-compose.yml runs
   engine stop                   stop the embedded dockerd
   check LESSON [--step N] --commands FILE [--answer A] [--json]`;
 
@@ -70,6 +73,15 @@ async function main(argv: string[]): Promise<number> {
     const engine = await ensureEngine();
     await ensureImages(engine.docker);
     await ensureMirror(engine.docker);
+    return 0;
+  }
+  if (cmd === 'server-image') {
+    // The page the image serves is built from this checkout first, as npm start does.
+    const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) return r.status ?? 1;
+    const engine = await ensureEngine();
+    await ensureBuilt(engine.docker, [serverRecipe()]);
+    console.log(`${SERVER_IMAGE} is built; docker-compose.yml runs it`);
     return 0;
   }
   if (cmd === 'engine' && sub === 'stop') {

@@ -9,7 +9,7 @@ import { dataDir } from '../core/config.ts';
 import { logger } from '../core/log.ts';
 import { unlessNotFound } from '../engine/notFound.ts';
 import { withBuildLock } from './buildLock.ts';
-import { BuildReporter, type ImageProgress } from './buildReporter.ts';
+import { BUILT_PHASE, BuildReporter, type ImageBuild, type ImageProgress } from './buildReporter.ts';
 import { importTree } from './importTree.ts';
 import { ensureMirror as ensureMirrorOf, MIRROR_CONTAINER, MIRROR_NETWORK, MIRROR_PORT } from './mirror.ts';
 import { BUILT_BY_LABEL, RECIPE_LABEL, recipeHash, splitTag, type Recipe } from './recipe.ts';
@@ -21,7 +21,8 @@ import { registry } from './recipes/registry.ts';
 import { removeTree } from './rootfs.ts';
 
 export { MIRROR_CONTAINER, MIRROR_NETWORK, MIRROR_PORT };
-export type { ImageProgress };
+export { BUILT_PHASE };
+export type { ImageBuild, ImageProgress };
 
 const log = logger('images');
 
@@ -78,7 +79,7 @@ async function build(docker: Dockerode, r: Recipe, onProgress?: (p: ImageProgres
     await removeTree(root);
     // The image this one replaces goes now unless a container still uses it (see removeLeftovers).
     if (before.some((b) => b && b.id !== id)) await removeLeftovers(docker);
-    reporter.phase('built', 100);
+    reporter.phase(BUILT_PHASE, 100);
     log.info(`${r.name}: ready`, { image: r.tags[0], id: id.slice(7, 19), elapsed: reporter.elapsed() });
   } catch (err) {
     log.error(`${r.name}: build failed`, { elapsed: reporter.elapsed(), error: err });
@@ -112,8 +113,13 @@ async function removeLeftovers(docker: Dockerode): Promise<void> {
  * shared with other processes. Cheap when nothing changed: a few image inspections.
  * onProgress is called only for images being built, so a run that builds nothing calls it never.
  */
-export async function ensureImages(docker: Dockerode, onProgress?: (p: ImageProgress) => void): Promise<void> {
-  const check = async () => Promise.all(RECIPES.map(async (r) => [r, await stateOf(docker, r)] as const));
+export function ensureImages(docker: Dockerode, onProgress?: (p: ImageProgress) => void): Promise<void> {
+  return ensureBuilt(docker, RECIPES, onProgress);
+}
+
+/** ensureImages for the given recipes only (the server image, which the lab itself never needs). */
+export async function ensureBuilt(docker: Dockerode, recipes: readonly Recipe[], onProgress?: (p: ImageProgress) => void): Promise<void> {
+  const check = async () => Promise.all(recipes.map(async (r) => [r, await stateOf(docker, r)] as const));
   let states = await check();
   await removeLeftovers(docker);
   if (states.every(([, s]) => s.kind === 'current')) return;
