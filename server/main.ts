@@ -15,6 +15,7 @@ import { installLastResort } from './app/lastResort.ts';
 import { startPreparingServer } from './http/preparingServer.ts';
 import { loadLessonService } from './lessons/service.ts';
 import { openSandboxes } from './app/openSandboxes.ts';
+import { BUILT_PHASE, type ImageBuild } from './images/catalog.ts';
 
 const log = logger('main');
 
@@ -34,12 +35,14 @@ async function main(): Promise<void> {
   log.info('opening sandboxes (the first start builds images and may take minutes)');
   preparing.setPhase('starting the Docker engine');
   const phases = new Map<string, string>();
+  const imageBuilds: ImageBuild[] = [];
   let sandboxes: Awaited<ReturnType<typeof openSandboxes>>;
   let lessons: Awaited<ReturnType<typeof loadLessonService>>;
   try {
     sandboxes = await openSandboxes({
       // One line per image and phase, not per percent.
       onImageProgress: (p) => {
+        if (p.phase === BUILT_PHASE) imageBuilds.push({ image: p.image, seconds: p.seconds });
         if (phases.get(p.image) === p.phase) return;
         phases.set(p.image, p.phase);
         log.info('image', { image: p.image, phase: p.phase });
@@ -52,7 +55,7 @@ async function main(): Promise<void> {
     await preparing.close();
   }
   // With SHIPLAB_PORT=0 the lab keeps the port the preparing page was given.
-  const lab = await createLabServer({ sandboxes, lessons, host, port: listenPort || Number(new URL(preparing.url).port), graceMs, publicUrl, trustProxy });
+  const lab = await createLabServer({ sandboxes, lessons, host, port: listenPort || Number(new URL(preparing.url).port), graceMs, publicUrl, trustProxy, imageBuilds });
   console.log(`Shiplab is running at ${lab.url}/${publicUrl ? ` and at ${publicUrl}/` : ''}`);
   console.log(`Instructors: the admin console is at ${publicUrl ?? lab.url}/#/admin`);
   if (lab.firstAdminToken) {

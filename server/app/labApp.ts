@@ -16,6 +16,7 @@ import type { Sandboxes } from '../sandbox/types.ts';
 import type { NodeShell } from '../terminal/nodeShell.ts';
 import { TerminalHub } from '../terminal/terminalHub.ts';
 import { labAdmission } from './labAdmission.ts';
+import type { ImageBuild } from '../images/catalog.ts';
 import { LabMetrics } from './labMetrics.ts';
 import { openDatabase } from '../store/database.ts';
 import { WarmPool } from '../workshops/warmPool.ts';
@@ -52,6 +53,8 @@ export interface LabServerOptions {
   sessionLimits?: SessionLimits;
   /** Workshop settings over the configured ones (SHIPLAB_ADMIN_TOKEN, SHIPLAB_WORKSHOP_IDLE_MIN, SHIPLAB_POOL_REFILL_PER_MIN). */
   workshops?: Partial<WorkshopSettings>;
+  /** The images built while this process started (for /metrics); none when all were current. */
+  imageBuilds?: readonly ImageBuild[];
   log?: Logger;
 }
 
@@ -126,6 +129,7 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
     terminals,
     workshops,
     pool,
+    imageBuilds: opts.imageBuilds ?? [],
     store: () => {
       try {
         db.prepare('SELECT 1').get();

@@ -23,7 +23,8 @@ function lab(opts: { engineUp?: boolean; running?: number; waiting?: number } = 
   const workshops = { admin: { verify: (t: unknown) => t === SECRET, session: (c: unknown) => c === 'cookie-ok' } } as unknown as Workshops;
   const learners = { onEvent: events.event } as unknown as Learners;
   const pool = { totals: () => ({ ready: 3, starting: 1, target: 5 }) };
-  const m = new LabMetrics({ sandboxes, admission, learners, terminals, workshops, pool, store: () => ({ ok: true, detail: 'db answers' }) });
+  const imageBuilds = [{ image: 'node', seconds: 61.5 }];
+  const m = new LabMetrics({ sandboxes, admission, learners, terminals, workshops, pool, imageBuilds, store: () => ({ ok: true, detail: 'db answers' }) });
   return { m, events, changes };
 }
 
@@ -64,6 +65,7 @@ describe('LabMetrics', () => {
     expect(text).toContain('shiplab_terminals{state="attached"} 1');
     expect(text).toContain('shiplab_terminal_viewers 1');
     expect(text).toContain('shiplab_terminal_output_bytes 120');
+    expect(text).toContain('shiplab_image_build_seconds{image="node"} 61.5');
     expect(text).toMatch(/^shiplab_process_resident_memory_bytes \d+/m);
     m.dispose();
   });

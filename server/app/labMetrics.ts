@@ -9,6 +9,7 @@ import client from 'prom-client';
 import { DisposableStore, type Disposable } from '../common/lifecycle.ts';
 import { bearer, type Ops, type ReadyCheck } from '../http/opsRoutes.ts';
 import { adminToken } from '../http/requestAuth.ts';
+import type { ImageBuild } from '../images/catalog.ts';
 import type { Learners } from '../learners/learners.ts';
 import type { Admission } from '../sandbox/admission.ts';
 import type { Sandboxes } from '../sandbox/types.ts';
@@ -31,6 +32,8 @@ export interface LabMetricsOptions {
   terminals: TerminalHub;
   workshops: Workshops;
   pool: Pick<WarmPool, 'totals'>;
+  /** The images this process built at its start. */
+  imageBuilds: readonly ImageBuild[];
   /** Whether the lab's database answers (readiness). */
   store: () => ReadyCheck;
 }
@@ -125,6 +128,13 @@ export class LabMetrics implements Ops, Disposable {
         this.set(terminals.stats().reduce((n, s) => n + s.bytesOut, 0));
       },
     });
+    const builds = new client.Gauge({
+      name: 'shiplab_image_build_seconds',
+      help: 'How long each image this process built at its start took (images already current are not listed)',
+      labelNames: ['image'],
+      registers: [r],
+    });
+    for (const b of _o.imageBuilds) builds.set({ image: b.image }, b.seconds);
     const checks = new client.Counter({
       name: 'shiplab_checks_total',
       help: 'Check results by lesson, step (1-based), status and trigger (manual: the learner pressed Check; auto: an engine event)',

@@ -10,7 +10,18 @@ export interface ImageProgress {
   image: string;
   phase: string;
   percent: number;
+  /** Seconds since this image's build started (at 'built': how long it took). */
+  seconds: number;
 }
+
+/** An image this process built, and how long that took. */
+export interface ImageBuild {
+  image: string;
+  seconds: number;
+}
+
+/** The last phase of a build that succeeded. */
+export const BUILT_PHASE = 'built';
 
 /** Silence after which a "still …" line is logged: long enough not to flood the log, short
  * enough that nobody wonders whether the build hangs. */
@@ -48,7 +59,7 @@ export class BuildReporter implements Disposable {
     this._percent = p;
     if (changed) this.line(phase);
     try {
-      this._onProgress?.({ image: this._image, phase, percent: p });
+      this._onProgress?.({ image: this._image, phase, percent: p, seconds: (Date.now() - this._start) / 1000 });
     } catch (err) {
       // A broken progress display must not break the build it displays.
       this._log.warn('progress listener failed', { error: err });
