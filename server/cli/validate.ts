@@ -15,7 +15,7 @@ import { openLab, warningsOnly } from '../robot/labHarness.ts';
 const USAGE = `usage: npm run validate -- [lesson…] [--jobs N] [--out DIR] [--lessons DIR]
   lesson…        lesson ids (default: all)
   --jobs N       sandboxes at once (default: ${defaultJobs()}; each costs ~70 MiB and a share of a core)
-  --out DIR      where junit.xml and casts/ go (default: test-results/lessons)
+  --out DIR      where junit.xml, metrics.prom and casts/ go (default: test-results/lessons)
   --lessons DIR  the lessons folder (default: lessons)`;
 
 /** One run at a time per core, at most 4: a run is mostly waiting on its sandbox's engines, but

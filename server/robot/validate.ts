@@ -13,6 +13,7 @@ import type { LoadedLessonService } from '../lessons/service.ts';
 import { CastRecorder } from './validate/asciicast.ts';
 import { executeRun } from './validate/executeRun.ts';
 import { failureText, junitXml, type CaseResult } from './validate/junit.ts';
+import { METRICS_FILE, validationMetrics } from './validate/metricsFile.ts';
 import { LabSession, TERM_COLS, TERM_ROWS } from './labSession.ts';
 import { caseNames, caseOrder, planLesson, type Run } from './validate/plan.ts';
 
@@ -25,7 +26,7 @@ export interface ValidateOptions {
   ids?: string[];
   /** Runs (sandboxes) at once. */
   jobs: number;
-  /** junit.xml and casts/ go here. */
+  /** junit.xml, metrics.prom and casts/ go here. */
   outDir: string;
   /** One line of progress or summary. */
   print: (line: string) => void;
@@ -154,7 +155,11 @@ export async function validateLessons(opts: ValidateOptions): Promise<Validation
     opts.print('failures:');
     for (const c of failed) opts.print(caseLine(c));
   }
-  opts.print(`JUnit: ${path.join(opts.outDir, 'junit.xml')}; recordings: ${castDir}/`);
   const exitCode = unknown.length || broken.length ? 2 : failed.length || opts.signal?.aborted ? 1 : 0;
+  // Written whole, then renamed: a textfile collector never reads half a file.
+  const metrics = path.join(opts.outDir, METRICS_FILE);
+  fs.writeFileSync(`${metrics}.tmp`, await validationMetrics({ cases, durationMs, exitCode, endedAt: Date.now() }));
+  fs.renameSync(`${metrics}.tmp`, metrics);
+  opts.print(`JUnit: ${path.join(opts.outDir, 'junit.xml')}; metrics: ${metrics}; recordings: ${castDir}/`);
   return { cases, broken, exitCode, durationMs };
 }
