@@ -441,9 +441,11 @@ export async function nodeBench(): Promise<void> {
   const server = await startServer(dataDir);
   const step = (what: string) => console.log(`… ${what}`);
   const ttys: Tty[] = [];
+  const learners: LabClient[] = [];
   try {
     step('two learners, two sandboxes');
     const [a, b] = await Promise.all([LabClient.open(server.url), LabClient.open(server.url)]);
+    learners.push(a, b);
     const [sa, sb] = await Promise.all([a.startSandbox(LESSON), b.startSandbox(LESSON)]);
     const containerA = `shiplab-${sa.id}-node1`;
     const containerB = `shiplab-${sb.id}-node1`;
@@ -524,6 +526,9 @@ export async function nodeBench(): Promise<void> {
     console.log(`  server RSS (MiB)                     idle ${mib(idle)}, B flooding max ${mib(Math.max(...rssFlood))} (${f2(Math.max(...rssFlood) / idle)}×), ${MB} MB throughput max ${mib(Math.max(...rssTp))} (${f2(Math.max(...rssTp) / idle)}×)`);
   } finally {
     for (const t of ttys) t.close();
+    // The server leaves sandboxes running when it stops (the next start adopts them), and this
+    // data directory goes: remove them first, or their nodes, networks and stores stay behind.
+    await Promise.all(learners.map((l) => l.stopSandbox().catch((err: Error) => console.error(`bench: removing a sandbox failed: ${err.message}`))));
     server.child.kill('SIGTERM');
     await new Promise((r) => server.child.once('exit', r));
     fs.rmSync(dataDir, { recursive: true, force: true });
