@@ -332,7 +332,8 @@ async function serve(dir: string): Promise<void> {
   const sandboxes = await openSandboxes({ adopt: false });
   console.log(`BENCH engine ${sandboxes.engine.host}`);
   const lessons = await loadLessonService(path.join(ROOT, 'lessons'), sandboxes);
-  const lab = await createLabServer({ sandboxes, lessons, host, port, graceMs: terminalGraceMs, dataDir: dir });
+  const { localEngineBackend } = await import('../server/app/sandboxBackend.ts');
+  const lab = await createLabServer({ backend: localEngineBackend(sandboxes, { dataDir: config().dataDir }), lessons, host, port, graceMs: terminalGraceMs, dataDir: dir });
   // SIGUSR2: print the event-loop delay since the last one (1 ms resolution), then start over.
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();

@@ -742,12 +742,13 @@ async function serve(dir: string): Promise<void> {
   const { openSandboxes } = await import('../server/app/openSandboxes.ts');
   const { loadLessonService } = await import('../server/lessons/service.ts');
   const { createLabServer } = await import('../server/app/labApp.ts');
+  const { localEngineBackend } = await import('../server/app/sandboxBackend.ts');
   const { host, port, terminalGraceMs } = config();
   // adopt: false: the engine may hold other benches' or tests' sandboxes; they are not ours to reap.
   const sandboxes = await openSandboxes({ adopt: false });
   console.log(`BENCH engine ${sandboxes.engine.host}`);
   const lessons = await loadLessonService(path.join(ROOT, 'lessons'), sandboxes);
-  const lab = await createLabServer({ sandboxes, lessons, host, port, graceMs: terminalGraceMs, dataDir: dir });
+  const lab = await createLabServer({ backend: localEngineBackend(sandboxes, { dataDir: config().dataDir }), lessons, host, port, graceMs: terminalGraceMs, dataDir: dir });
   console.log(`Shiplab is running at ${lab.url}/`);
   let closing = false;
   const shutdown = () => {

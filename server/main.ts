@@ -8,13 +8,14 @@
  * SIGINT/SIGTERM close the server cleanly; sandboxes stay, and the next start adopts them.
  */
 import path from 'node:path';
-import { config, ROOT } from './core/config.ts';
+import { config, dataDir, ROOT } from './core/config.ts';
 import { logger } from './core/log.ts';
 import { createLabServer } from './app/labApp.ts';
 import { installLastResort } from './app/lastResort.ts';
 import { startPreparingServer } from './http/preparingServer.ts';
 import { loadLessonService } from './lessons/service.ts';
 import { openSandboxes } from './app/openSandboxes.ts';
+import { localEngineBackend } from './app/sandboxBackend.ts';
 import { BUILT_PHASE, type ImageBuild } from './images/catalog.ts';
 
 const log = logger('main');
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
     await preparing.close();
   }
   // With SHIPLAB_PORT=0 the lab keeps the port the preparing page was given.
-  const lab = await createLabServer({ sandboxes, lessons, host, port: listenPort || Number(new URL(preparing.url).port), graceMs, publicUrl, trustProxy, imageBuilds });
+  const lab = await createLabServer({ backend: localEngineBackend(sandboxes, { dataDir: dataDir() }), lessons, host, port: listenPort || Number(new URL(preparing.url).port), graceMs, publicUrl, trustProxy, imageBuilds });
   console.log(`Shiplab is running at ${lab.url}/${publicUrl ? ` and at ${publicUrl}/` : ''}`);
   console.log(`Instructors: the admin console is at ${publicUrl ?? lab.url}/#/admin`);
   if (lab.firstAdminToken) {

@@ -12,12 +12,11 @@ import { Learners } from '../learners/learners.ts';
 import { SessionStore } from '../learners/sessionStore.ts';
 import type { LessonService } from '../lessons/types.ts';
 import type { Admission } from '../sandbox/admission.ts';
-import type { Sandboxes } from '../sandbox/types.ts';
-import type { NodeShell } from '../terminal/nodeShell.ts';
 import { TerminalHub } from '../terminal/terminalHub.ts';
 import { labAdmission } from './labAdmission.ts';
 import type { ImageBuild } from '../images/catalog.ts';
 import { LabMetrics } from './labMetrics.ts';
+import type { SandboxBackend } from './sandboxBackend.ts';
 import { openDatabase } from '../store/database.ts';
 import { WarmPool } from '../workshops/warmPool.ts';
 import { Workshops } from '../workshops/workshops.ts';
@@ -26,7 +25,8 @@ import { Workshops } from '../workshops/workshops.ts';
 export const DATABASE_FILE = 'shiplab.db';
 
 export interface LabServerOptions {
-  sandboxes: Sandboxes;
+  /** Whatever runs the sandboxes: create, exec, attach a shell, destroy, capacity. */
+  backend: SandboxBackend;
   lessons: LessonService;
   host: string;
   /** 0 picks a free port. */
@@ -41,8 +41,6 @@ export interface LabServerOptions {
   publicUrl?: string;
   /** Believe X-Forwarded-* (SHIPLAB_TRUST_PROXY); default false. */
   trustProxy?: boolean;
-  /** How terminals reach nodes; default `docker exec` on the host engine. */
-  shell?: NodeShell;
   /** One sandbox's limits, its budget in the capacity; default the configured ones (what openSandboxes gives the manager). */
   limits?: SandboxLimits;
   /** Settings over the configured capacity (SHIPLAB_CAPACITY_*, SHIPLAB_MAX_SANDBOXES, SHIPLAB_CREATES_AT_ONCE, SHIPLAB_QUEUE_MAX). */
@@ -83,18 +81,19 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
   const workshopSettings = { ...cfg.workshops, ...opts.workshops };
   // Learners asks which sessions to keep (attendees'), and the workshops come after Learners.
   const attendees: { of?: Workshops } = {};
+  const { sandboxes, shell } = opts.backend;
   const admission = labAdmission({
-    sandboxes: opts.sandboxes,
+    sandboxes,
     limits: opts.limits ?? sandboxLimits(),
     ttlMs: cfg.sandbox.ttlMs,
     settings: { ...cfg.capacity, ...opts.capacity },
     dataDir: dataDir(),
     log: log.child('admission'),
-  });
+  }, opts.backend.capacity());
   const sessionLimits = opts.sessionLimits ?? cfg.sessions;
   const learners = new Learners({
     sessions,
-    sandboxes: opts.sandboxes,
+    sandboxes,
     lessons: opts.lessons,
     log,
     admission,
@@ -103,13 +102,13 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
     keepSession: (id) => attendees.of?.isAttendee(id) ?? false,
   });
   const graceMs = opts.graceMs ?? config().terminalGraceMs;
-  const terminals = new TerminalHub({ sandboxes: opts.sandboxes, shell: opts.shell, graceMs, log: log.child('terminal') });
-  const pool = new WarmPool({ sandboxes: opts.sandboxes, admission, log: log.child('pool'), refillPerMin: workshopSettings.poolRefillPerMin });
+  const terminals = new TerminalHub({ sandboxes, shell, graceMs, log: log.child('terminal') });
+  const pool = new WarmPool({ sandboxes, admission, log: log.child('pool'), refillPerMin: workshopSettings.poolRefillPerMin });
   const workshops = (attendees.of = new Workshops({
     db,
     learners,
     lessons: opts.lessons,
-    sandboxes: opts.sandboxes,
+    sandboxes,
     terminals,
     pool,
     idleMs: workshopSettings.idleMs,
@@ -123,7 +122,7 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
   // Sessions that expired while the server was down go now, with their adopted sandboxes.
   await learners.expireSessions();
   const metrics = new LabMetrics({
-    sandboxes: opts.sandboxes,
+    sandboxes,
     admission,
     learners,
     terminals,

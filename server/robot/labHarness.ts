@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { toDisposable } from '../common/lifecycle.ts';
-import { config } from '../core/config.ts';
+import { config, dataDir as sandboxesDir } from '../core/config.ts';
 import { logger, type Logger } from '../core/log.ts';
 import { createLabServer, type LabServer } from '../app/labApp.ts';
+import { localEngineBackend } from '../app/sandboxBackend.ts';
 import { openSandboxes } from '../app/openSandboxes.ts';
 import type { Sandboxes } from '../sandbox/types.ts';
 import type { LoadedLessonService } from '../lessons/service.ts';
@@ -36,7 +37,7 @@ export async function openLab(service: LoadedLessonService, log: Logger = warnin
   let server: LabServer;
   try {
     server = await createLabServer({
-      sandboxes,
+      backend: localEngineBackend(sandboxes, { dataDir: sandboxesDir() }),
       // No auto-checks: the validator asks for every check itself, and on a 2-core machine a
       // background check per sandbox every few seconds only slows the runs down.
       lessons: { ...service.bind(sandboxes), watch: () => toDisposable(() => {}) },

@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { Emitter } from '../../server/common/lifecycle.ts';
-import { ROOT } from '../../server/core/config.ts';
+import { dataDir as configuredDataDir, ROOT } from '../../server/core/config.ts';
 import type { Logger } from '../../server/core/log.ts';
 import { createLabServer, type LabServer } from '../../server/app/labApp.ts';
+import { localEngineBackend } from '../../server/app/sandboxBackend.ts';
 import type { LessonService } from '../../server/lessons/types.ts';
 import type { DestroyReason, SandboxInfo, Sandboxes } from '../../server/sandbox/types.ts';
 import { localNodeShell } from '../../server/terminal/nodeShell.ts';
@@ -83,13 +84,12 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     dispose: () => sandboxes.dispose(),
   };
   const serverOpts = {
-    sandboxes: tracked,
+    backend: localEngineBackend(tracked, { dataDir: configuredDataDir(), shell: opts.fake ? localNodeShell() : undefined }),
     lessons,
     host: '127.0.0.1',
     port: 0,
     dataDir,
     graceMs: opts.graceMs,
-    shell: opts.fake ? localNodeShell() : undefined,
     log: opts.log,
     workshops: { ...opts.workshops, adminToken: ADMIN_TOKEN },
   };

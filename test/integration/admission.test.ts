@@ -12,9 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLabServer } from '../../server/app/labApp.ts';
+import { localEngineBackend } from '../../server/app/sandboxBackend.ts';
 import { openSandboxes } from '../../server/app/openSandboxes.ts';
 import { routes, type SandboxStatus } from '../../server/common/api.ts';
-import { ROOT } from '../../server/core/config.ts';
+import { dataDir, ROOT } from '../../server/core/config.ts';
 import { logger } from '../../server/core/log.ts';
 import { loadLessonService } from '../../server/lessons/service.ts';
 import { LabClient } from '../../server/robot/labClient.ts';
@@ -85,7 +86,7 @@ describe('admission', () => {
       dispose: () => manager.dispose(),
     };
     const lab = await createLabServer({
-      sandboxes: counted,
+      backend: localEngineBackend(counted, { dataDir: dataDir() }),
       lessons: service.bind(counted),
       host: '127.0.0.1',
       port: 0,
