@@ -19,7 +19,10 @@ function lab(opts: { engineUp?: boolean; running?: number; waiting?: number } = 
     list: () => [{}, {}],
     engine: { host: 'unix:///e.sock', docker: { ping: () => (opts.engineUp === false ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve('OK')) } },
   } as unknown as Sandboxes;
-  const terminals = { stats: () => [{ attached: true, viewers: 1, bytesOut: 100 }, { attached: false, viewers: 0, bytesOut: 20 }] } as unknown as TerminalHub;
+  const terminals = {
+    stats: () => [{ attached: true, viewers: 1, bytesOut: 100 }, { attached: false, viewers: 0, bytesOut: 20 }],
+    bytesOutTotal: () => 5120,
+  } as unknown as TerminalHub;
   const workshops = { admin: { verify: (t: unknown) => t === SECRET, session: (c: unknown) => c === 'cookie-ok' } } as unknown as Workshops;
   const learners = { onEvent: events.event } as unknown as Learners;
   const pool = { totals: () => ({ ready: 3, starting: 1, target: 5 }) };
@@ -64,7 +67,7 @@ describe('LabMetrics', () => {
     expect(text).toContain('shiplab_pool_spares{state="target"} 5');
     expect(text).toContain('shiplab_terminals{state="attached"} 1');
     expect(text).toContain('shiplab_terminal_viewers 1');
-    expect(text).toContain('shiplab_terminal_output_bytes 120');
+    expect(text).toContain('shiplab_terminal_output_bytes_total 5120');
     expect(text).toContain('shiplab_image_build_seconds{image="node"} 61.5');
     expect(text).toMatch(/^shiplab_process_resident_memory_bytes \d+/m);
     m.dispose();

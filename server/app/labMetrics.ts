@@ -120,12 +120,14 @@ export class LabMetrics implements Ops, Disposable {
         this.set(terminals.stats().reduce((n, s) => n + s.viewers, 0));
       },
     });
-    new client.Gauge({
-      name: 'shiplab_terminal_output_bytes',
-      help: 'Output bytes sent by the terminals open now, since each started (a gauge: it drops when a terminal ends)',
+    new client.Counter({
+      name: 'shiplab_terminal_output_bytes_total',
+      help: 'Output bytes the terminals sent to learners since this server started, ended terminals included',
       registers: [r],
       collect() {
-        this.set(terminals.stats().reduce((n, s) => n + s.bytesOut, 0));
+        // The hub keeps the count; a counter cannot be set, so it is reset and raised to it.
+        this.reset();
+        this.inc(terminals.bytesOutTotal());
       },
     });
     const builds = new client.Gauge({

@@ -191,6 +191,19 @@ describe('TerminalHub shadows (local bash)', { timeout: 30_000 }, () => {
     expect(viewer.closed?.code).toBe(CloseCode.Gone);
   });
 
+  it('counts output bytes of ended shells in bytesOutTotal', async () => {
+    const sandbox = newSandbox();
+    const { hub, destroyed } = openHub(sandbox);
+    const learner = await connect('/attach');
+    learner.type('echo counted-$((6*7))\r');
+    await until('output', () => learner.plain().includes('counted-42'));
+    const live = hub.bytesOutTotal();
+    expect(live).toBeGreaterThan(0);
+    destroyed.fire({ id: sandbox.id, reason: 'expired' } as { id: string; reason: DestroyReason });
+    await until('session gone', () => hub.stats().length === 0);
+    expect(hub.bytesOutTotal()).toBeGreaterThanOrEqual(live);
+  });
+
   it('closes viewers when the hub is disposed', async () => {
     const sandbox = newSandbox();
     const { hub } = openHub(sandbox);

@@ -37,6 +37,8 @@ export interface TerminalHubOptions {
 export class TerminalHub implements Disposable {
   private readonly _store = new DisposableStore();
   private readonly _sessions = new Map<string, TerminalSession>();
+  /** Output bytes of the sessions that have ended (bytesOutTotal). */
+  private _endedBytesOut = 0;
   private readonly _links = new Set<Disposable>();
   private readonly _lastTouch = new Map<string, number>();
   /** Per sandbox: Date.now() of the last input frame from an attached socket. */
@@ -135,6 +137,13 @@ export class TerminalHub implements Disposable {
     return false;
   }
 
+  /** Output bytes sent by every shell this hub has run, ended ones included (a counter). */
+  bytesOutTotal(): number {
+    let n = this._endedBytesOut;
+    for (const s of this._sessions.values()) n += s.stats.bytesOut;
+    return n;
+  }
+
   /** Live numbers of every session (flow control, attachment), for tests and benchmarks. */
   stats(): TerminalStats[] {
     return [...this._sessions.values()].map((s) => s.stats);
@@ -176,7 +185,9 @@ export class TerminalHub implements Disposable {
     const created = new TerminalSession({ sandbox, node, shell: this._shell, graceMs: this.graceMs, log: this._log, priority: this._priority });
     this._sessions.set(key, created);
     created.onEnded(() => {
-      if (this._sessions.get(key) === created) this._sessions.delete(key);
+      if (this._sessions.get(key) !== created) return;
+      this._endedBytesOut += created.stats.bytesOut;
+      this._sessions.delete(key);
     });
     return created;
   }
