@@ -20,6 +20,27 @@ describe('the preparing page', () => {
     }
   });
 
+  it('is alive but not ready for probes, to any Host, while it prepares', async () => {
+    const s = await startPreparingServer('127.0.0.1', 0);
+    const get = (path: string, host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http.get(`${s.url}${path}`, { headers: { host } }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        }).on('error', reject);
+      });
+    try {
+      s.setPhase('building image node: downloading packages');
+      const health = await get('/healthz', '10.1.2.3:8080');
+      expect(health.status).toBe(200);
+      expect(JSON.parse(health.body)).toEqual({ status: 'preparing', phase: 'building image node: downloading packages' });
+      expect((await get('/readyz?verbose', '10.1.2.3:8080')).status).toBe(503);
+      expect((await get('/metrics', 'localhost')).status).toBe(503);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('answers only to its own names, as the lab does', async () => {
     const s = await startPreparingServer('127.0.0.1', 0, { publicUrl: 'https://lab.example.org' });
     const get = (host: string) =>

@@ -1,10 +1,14 @@
 /**
  * What the lab's address shows while the first start is still installing the engine and building
  * the image catalog (minutes on a fresh machine): a page that says what is happening and reloads
- * itself, and 503 for the API. The real lab server takes the port over when everything is ready.
+ * itself, and 503 for the API. The operator's probes answer as they will on the lab: /healthz 200
+ * (the process is alive: a kubelet or compose must not restart it in the middle of a first start),
+ * /readyz and /metrics 503 with the phase, to any Host, in JSON. The real lab server takes the
+ * port over when everything is ready.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isProbePath, OPS_PATHS } from './opsRoutes.ts';
 import { OwnOrigin } from './ownOrigin.ts';
 
 /** The page reloads this often; the lab appears at the first reload after it is ready. */
@@ -31,6 +35,14 @@ export async function startPreparingServer(host: string, port: number, origin: P
   let phase = 'starting';
   const answer = (own: OwnOrigin, req: http.IncomingMessage, res: http.ServerResponse) => {
     const headers = { 'cache-control': 'no-store', 'retry-after': String(RELOAD_S) };
+    const path = (req.url ?? '/').split('?')[0]!;
+    // Probes come by address (a kubelet names the pod by its IP), as on the lab (opsRoutes.ts).
+    if (isProbePath(path) || path === OPS_PATHS.metrics) {
+      const alive = path === OPS_PATHS.health;
+      res.writeHead(alive ? 200 : 503, { ...headers, 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'preparing', phase }));
+      return;
+    }
     const named = own.checkHost(req);
     if (!named.ok) {
       res.writeHead(named.status, { 'cache-control': 'no-store', 'content-type': 'application/json' });
