@@ -22,8 +22,8 @@ export interface LabAdmissionOptions {
   /** A sandbox's TTL, ms (the estimates' upper bound). */
   ttlMs: number;
   settings: CapacitySettings;
-  /** Where the node stores live: its file system's free space is the disk. */
-  dataDir: string;
+  /** What the sandbox backend can give all sandboxes (SandboxBackend.capacity). */
+  host: HostResources;
   log: Logger;
 }
 
@@ -35,9 +35,9 @@ export function hostResources(dir: string): HostResources {
   return { memoryBytes: os.totalmem(), diskFreeBytes: st.bavail * st.bsize, cpus: os.availableParallelism() };
 }
 
-export function labAdmission(o: LabAdmissionOptions, host: HostResources = hostResources(o.dataDir)): Admission {
-  const s = slotsFor(capacityOf(host, o.settings), budgetOf(o.limits));
-  const creates = createsAtOnce(host, o.settings);
+export function labAdmission(o: LabAdmissionOptions): Admission {
+  const s = slotsFor(capacityOf(o.host, o.settings), budgetOf(o.limits));
+  const creates = createsAtOnce(o.host, o.settings);
   const gib = (b: number) => Math.round((b / GIB) * 10) / 10;
   o.log.info('admission', {
     sandboxes: s.slots,

@@ -87,9 +87,9 @@ export async function createLabServer(opts: LabServerOptions): Promise<LabServer
     limits: opts.limits ?? sandboxLimits(),
     ttlMs: cfg.sandbox.ttlMs,
     settings: { ...cfg.capacity, ...opts.capacity },
-    dataDir: dataDir(),
+    host: opts.backend.capacity(),
     log: log.child('admission'),
-  }, opts.backend.capacity());
+  });
   const sessionLimits = opts.sessionLimits ?? cfg.sessions;
   const learners = new Learners({
     sessions,
