@@ -20,6 +20,9 @@ const log = logger('engine');
 const ENGINE_START_TIMEOUT_MS = 60_000;
 const PING_TIMEOUT_MS = 3_000;
 
+/** Docker's source, for its default seccomp profile (DOCKER_DEFAULT_PROFILE below). */
+export const SECCOMP_PACKAGE = 'golang-github-docker-docker-dev';
+
 /** Debian packages the host needs: the engine, the registry binary for the registry image and
  * the mirror, debootstrap for the node image, static busybox, and Docker's seccomp profile. */
 export const HOST_PACKAGES = [
@@ -28,7 +31,7 @@ export const HOST_PACKAGES = [
   'debootstrap',
   'iptables',
   'busybox-static',
-  'golang-github-docker-docker-dev',
+  SECCOMP_PACKAGE,
   'e2fsprogs',
   'curl',
   'ca-certificates',
@@ -42,7 +45,7 @@ export const DOCKER_DEFAULT_PROFILE = '/usr/share/gocode/src/github.com/docker/d
 /** Packages needed for one file only, and that file: present, the package counts as installed.
  * The shiplab/server image carries the profile without the package (debootstrap cannot configure
  * its tree of Go -dev dependencies, and nothing else of it is used). */
-const NEEDED_FOR_ONE_FILE: Readonly<Record<string, string>> = { 'golang-github-docker-docker-dev': DOCKER_DEFAULT_PROFILE };
+const NEEDED_FOR_ONE_FILE: Readonly<Record<string, string>> = { [SECCOMP_PACKAGE]: DOCKER_DEFAULT_PROFILE };
 
 /** What the image builds and sandboxes need on the host even when the engine is not Shiplab's
  * own (never docker.io then: it would clash with a host's docker-ce packages). */

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../../core/config.ts';
 import { SERVER_NODE_FLAGS } from '../../core/nodeFlags.ts';
-import { DOCKER_DEFAULT_PROFILE, HOST_PACKAGES } from '../../engine/engine.ts';
+import { DOCKER_DEFAULT_PROFILE, HOST_PACKAGES, SECCOMP_PACKAGE } from '../../engine/engine.ts';
 import type { Recipe } from '../recipe.ts';
 import { hashTree } from '../recipe.ts';
 import { debootstrap, debianMirror, SUITE } from '../debootstrap.ts';
@@ -36,7 +36,7 @@ export const SERVER_PORT = 8080;
 /** HOST_PACKAGES but Docker's Go source, of which only the seccomp profile is used (copied from
  * the host: debootstrap cannot configure that package's tree of Go -dev dependencies), and a
  * shell's basics. */
-const PACKAGES = [...HOST_PACKAGES.filter((p) => p !== 'golang-github-docker-docker-dev'), 'mount', 'procps', 'iproute2', 'kmod'];
+const PACKAGES = [...HOST_PACKAGES.filter((p) => p !== SECCOMP_PACKAGE), 'mount', 'procps', 'iproute2', 'kmod'];
 
 /** What of the checkout the server runs from (dist/web: the page `vite build` made). */
 const APP_PARTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'server', 'lessons', 'images', 'dist/web', 'node_modules'];
