@@ -107,6 +107,7 @@ export class TerminalLink implements Disposable {
   input(data: string): void {
     if (!data) return;
     if (this._queue.length === 0 && this._sendable()) {
+      this._receiver.sending(data);
       this._ws!.send(frames.input(data));
       return;
     }
@@ -199,6 +200,7 @@ export class TerminalLink implements Disposable {
       }
       const data = this._queue.join('');
       this._dropQueue();
+      this._receiver.sending(data);
       this._ws!.send(frames.input(data));
     };
     this._flushTimer = setTimeout(tick, 0);

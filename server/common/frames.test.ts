@@ -12,6 +12,7 @@ describe('frames', () => {
       { type: 'ack', bytes: 32768 },
       { type: 'exit', code: -1 },
       { type: 'snapshot', cols: 80, rows: 24, data: new TextEncoder().encode('screen') },
+      { type: 'skip' },
     ];
     for (const f of all) {
       const back = decode(encode(f));
@@ -49,6 +50,7 @@ describe('frames', () => {
     expect(decode(Uint8Array.of(Op.Ack, 1))).toMatchObject({ error: expect.stringContaining('ack frame') });
     expect(decode(Uint8Array.of(Op.Exit))).toMatchObject({ error: expect.stringContaining('exit frame') });
     expect(decode(Uint8Array.of(Op.Snapshot, 0, 80))).toMatchObject({ error: expect.stringContaining('snapshot frame') });
+    expect(decode(Uint8Array.of(Op.Skip, 0))).toEqual({ error: 'skip frame must be 1 byte, got 2' });
   });
 
   it('rejects oversized frames on both sides', () => {

@@ -9,6 +9,10 @@
  *   ack       client → server   payload: bytes u32 (big-endian) the client has rendered since its last ack
  *   exit      server → client   payload: exit code i32 (big-endian)
  *   snapshot  server → client   payload: cols u16, rows u16, then serialized screen (UTF-8 escape sequences)
+ *   skip      server → client   no payload: what follows (a snapshot, or output that redraws the
+ *                               screen) supersedes every output frame sent before this one (Ctrl-C
+ *                               during a flood), so the client may drop the output it has not shown
+ *                               yet, and show none until the next frame
  */
 
 export const Op = {
@@ -18,6 +22,7 @@ export const Op = {
   Ack: 0x04,
   Exit: 0x05,
   Snapshot: 0x06,
+  Skip: 0x07,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -34,7 +39,8 @@ export type Frame =
   | { type: 'resize'; cols: number; rows: number }
   | { type: 'ack'; bytes: number }
   | { type: 'exit'; code: number }
-  | { type: 'snapshot'; cols: number; rows: number; data: Uint8Array };
+  | { type: 'snapshot'; cols: number; rows: number; data: Uint8Array }
+  | { type: 'skip' };
 
 export type FrameType = Frame['type'];
 
@@ -110,6 +116,9 @@ export function encode(frame: Frame): Uint8Array {
       out = f;
       break;
     }
+    case 'skip':
+      out = Uint8Array.of(Op.Skip);
+      break;
   }
   if (out.length > MAX_FRAME_BYTES) {
     throw new RangeError(`a ${frame.type} frame of ${out.length} bytes exceeds MAX_FRAME_BYTES (${MAX_FRAME_BYTES})`);
@@ -136,10 +145,11 @@ export const frames = {
   exit: (code: number): Uint8Array => encode({ type: 'exit', code }),
   snapshot: (cols: number, rows: number, data: Uint8Array | string): Uint8Array =>
     encode({ type: 'snapshot', cols, rows, data: bytesOf(data) }),
+  skip: (): Uint8Array => encode({ type: 'skip' }),
 };
 
 function fixedLength(name: string, buf: Uint8Array, want: number): FrameError | undefined {
-  return buf.length === want ? undefined : { error: `${name} frame must be ${want} bytes, got ${buf.length}` };
+  return buf.length === want ? undefined : { error: `${name} frame must be ${want} byte${want === 1 ? '' : 's'}, got ${buf.length}` };
 }
 
 function readDimensions(name: string, view: DataView): { cols: number; rows: number } | FrameError {
@@ -187,6 +197,8 @@ export function decode(buf: Uint8Array): Frame | FrameError {
       const dims = readDimensions('snapshot', view);
       return 'error' in dims ? dims : { type: 'snapshot', ...dims, data: buf.subarray(5) };
     }
+    case Op.Skip:
+      return fixedLength('skip', buf, 1) ?? { type: 'skip' };
     default:
       return { error: `unknown frame opcode 0x${(op ?? 0).toString(16).padStart(2, '0')}` };
   }

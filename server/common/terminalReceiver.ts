@@ -1,7 +1,8 @@
 /**
  * The receiving half of a terminal client, written once for the browser (web/terminalLink.ts)
  * and the Node client (server/robot/termClient.ts): decodes each binary message from the server
- * (server/common/frames.ts), hands snapshot, output and exit to the client's screen, and, once the
+ * (server/common/frames.ts), hands snapshot, output and exit to the client's screen (a skip frame
+ * drops the output not shown yet, since the redraw or snapshot that follows supersedes it), and, once the
  * screen has processed output, acknowledges it in ACK_CHUNK_BYTES chunks (AckCounter), which is
  * what lets the server resume a paused shell. Sockets, reconnection and screens stay with each
  * client; this file knows neither the DOM nor Node.
@@ -28,13 +29,27 @@ export interface TerminalSink {
 export type Reply = (frame: Uint8Array) => void;
 
 /**
- * Output handed to the screen and not yet processed is kept under this many bytes; the rest waits
- * here. A snapshot replaces the screen, so output still waiting when one arrives is dropped (and
- * acknowledged) instead of being parsed for nothing: after Ctrl-C during a flood the page shows the
- * prompt once ≤ 64 KiB are parsed, not the whole 256 KiB window. Output frames larger than this go
- * to the screen alone.
+ * Output handed to the screen and not yet processed is kept at most this many bytes; the rest
+ * waits here, and a larger frame is handed over in slices of this size (the screen's parser keeps
+ * a UTF-8 sequence or an escape cut between two writes). A snapshot replaces the screen, so output
+ * still waiting when one arrives is dropped (and acknowledged) instead of being parsed for nothing:
+ * after Ctrl-C during a flood the page parses at most this much before the snapshot, not the
+ * whole window the server had sent. xterm runs a write's callback inside its own parse loop, and
+ * the next slice handed over there is parsed in the same loop, so slicing adds no timer per slice.
  */
-export const SCREEN_AHEAD_BYTES = 64 * 1024;
+export const SCREEN_AHEAD_BYTES = 16 * 1024;
+
+/**
+ * Ctrl-C typed while output waits: the screen gets no more output for at most this long, until the
+ * server's skip frame says a redraw comes (then until the redraw). A page busy parsing a flood
+ * handled the skip frame and the snapshot after it 10 to 35 ms after the server sent them, behind
+ * its own parsing; held, it is idle when they come. A server that does not skip (the shell was not
+ * flooding by its measure) goes on sending output, shown once the hold ends.
+ */
+export const INTERRUPT_HOLD_MS = 100;
+
+/** ETX, what Ctrl-C types. */
+const CTRL_C = 0x03;
 
 export class TerminalReceiver implements Disposable {
   private readonly _acks = new AckCounter();
@@ -45,6 +60,10 @@ export class TerminalReceiver implements Disposable {
   private _inScreen = 0;
   /** An exit that came behind waiting output. */
   private _exit: number | undefined;
+  /** A skip frame came: nothing goes to the screen until the next frame (a redraw or a snapshot). */
+  private _skipping = false;
+  /** Held after a Ctrl-C (interrupted()) until this timer ends it, or a skip or snapshot. */
+  private _holdTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly _onSnapshot = new Emitter<void>();
   /** A snapshot has been written to the screen: the client shows the shell's real screen now. */
   readonly onSnapshot = this._onSnapshot.event;
@@ -54,6 +73,19 @@ export class TerminalReceiver implements Disposable {
   /** Output bytes the screen has processed, over every connection (bench and tests read it). */
   get bytesRendered(): number {
     return this._bytesRendered;
+  }
+
+  /**
+   * The client is sending `input` to the shell: when it holds a Ctrl-C and output waits, that
+   * output is held back for at most INTERRUPT_HOLD_MS (see there).
+   */
+  sending(input: Uint8Array | string): void {
+    const ctrlC = typeof input === 'string' ? input.includes('\x03') : input.includes(CTRL_C);
+    if (!ctrlC || this._waiting.length === 0 || this._skipping || this._holdTimer !== undefined) return;
+    this._holdTimer = setTimeout(() => {
+      this._holdTimer = undefined;
+      this._pump();
+    }, INTERRUPT_HOLD_MS);
   }
 
   /**
@@ -67,28 +99,64 @@ export class TerminalReceiver implements Disposable {
     const f = decode(message);
     if (isFrameError(f)) return f;
     switch (f.type) {
+      case 'skip':
+        // What comes next (a redraw or a snapshot) supersedes what waits: the screen is left to
+        // finish what it holds (at most SCREEN_AHEAD_BYTES) and is then free the moment it comes.
+        this._skipping = true;
+        this._endHold();
+        this._dropWaiting();
+        return undefined;
       case 'snapshot':
         // What waits is older than the snapshot, which shows the screen after it.
-        for (const w of this._waiting.splice(0)) this._processed(w.data.length, w.reply);
+        this._skipping = false;
+        this._endHold();
+        this._dropWaiting();
         this._sink.snapshot(f.cols, f.rows, f.data, () => this._onSnapshot.fire());
+        this._pump();
         return undefined;
       case 'output':
+        // After a skip, the first output redraws the screen: what waited is superseded.
+        if (this._skipping) {
+          this._skipping = false;
+          this._endHold();
+          this._dropWaiting();
+        }
         this._waiting.push({ data: f.data, reply });
         this._pump();
         return undefined;
       case 'exit':
-        if (this._waiting.length > 0) this._exit = f.code;
-        else this._sink.exit(f.code);
+        // No snapshot comes after an exit: the shell's end is shown, a skip or not.
+        this._skipping = false;
+        this._endHold();
+        if (this._waiting.length > 0) {
+          this._exit = f.code;
+          this._pump();
+        } else this._sink.exit(f.code);
         return undefined;
       default:
         return { error: `${f.type} frames only go from the client to the server` };
     }
   }
 
-  /** Hands waiting output to the screen while it holds less than SCREEN_AHEAD_BYTES. */
+  /** Output that a snapshot makes moot: counted and acknowledged as if shown. */
+  private _dropWaiting(): void {
+    for (const w of this._waiting.splice(0)) this._processed(w.data.length, w.reply);
+  }
+
+  /** Hands waiting output to the screen, in slices, while it holds less than SCREEN_AHEAD_BYTES
+   * (none during a skip or a Ctrl-C hold). */
   private _pump(): void {
-    while (this._waiting.length > 0 && (this._inScreen === 0 || this._inScreen + this._waiting[0]!.data.length <= SCREEN_AHEAD_BYTES)) {
-      const { data, reply } = this._waiting.shift()!;
+    while (!this._skipping && this._holdTimer === undefined && this._waiting.length > 0 && this._inScreen < SCREEN_AHEAD_BYTES) {
+      const next = this._waiting[0]!;
+      const room = SCREEN_AHEAD_BYTES - this._inScreen;
+      let data = next.data;
+      if (data.length > room) {
+        next.data = data.subarray(room);
+        data = data.subarray(0, room);
+      } else {
+        this._waiting.shift();
+      }
+      const reply = next.reply;
       const n = data.length;
       this._inScreen += n;
       this._sink.output(data, () => {
@@ -117,9 +185,17 @@ export class TerminalReceiver implements Disposable {
     this._acks.reset();
     this._waiting = [];
     this._exit = undefined;
+    this._skipping = false;
+    this._endHold();
+  }
+
+  private _endHold(): void {
+    clearTimeout(this._holdTimer);
+    this._holdTimer = undefined;
   }
 
   dispose(): void {
+    this._endHold();
     this._onSnapshot.dispose();
   }
 }

@@ -264,6 +264,7 @@ export class TermClient implements Disposable {
    */
   write(data: string | Uint8Array): void {
     this._assertOpen();
+    this._receiver.sending(data);
     this._transport.send(frames.input(data));
   }
 

@@ -100,6 +100,42 @@ describe('runCuts', () => {
 });
 
 describe('ScreenMirror', () => {
+  it('redraws its screen over a client that showed earlier output, keeping what the client showed', async () => {
+    const m = new ScreenMirror(40, 6);
+    const client = new headless.Terminal({ cols: 40, rows: 6, scrollback: 100, allowProposedApi: true });
+    const write = (t: InstanceType<typeof headless.Terminal>, d: string) => new Promise<void>((r) => t.write(d, r));
+    // What both saw: lines, colours left on, mouse reports and bracketed paste switched on.
+    const shown = lines(8, (i) => `shown-${i}\r\n`) + '\x1b[31mred\x1b[?1000h\x1b[?2004h';
+    m.write(shown);
+    await write(client, shown);
+    // What the client never saw (a Ctrl-C skip dropped it): more lines, mouse off, a prompt.
+    m.write('\x1b[0m\x1b[?1000l\r\n' + lines(20, (i) => `skipped-${i}\r\n`) + '^C\r\nroot@node1:~# ');
+    await new Promise<void>((r) => m.whenParsed(r));
+    await write(client, m.redraw()!);
+    const b = client.buffer.active;
+    const text = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => b.getLine(from + i)!.translateToString(true)).join('\n');
+    expect(text(b.baseY, b.baseY + 6)).toBe(m.text());
+    expect([b.cursorX, b.cursorY]).toEqual([14, 5]);
+    expect(client.modes.mouseTrackingMode).toBe('none');
+    expect(client.modes.bracketedPasteMode).toBe(true);
+    // The client's scrollback still holds what it showed, then its last screen.
+    expect(text(0, b.baseY)).toContain('shown-0\nshown-1');
+    expect(text(0, b.baseY)).toContain('red');
+    // Pen reset: a cell written after the redraw is in the default colour.
+    await write(client, 'x');
+    expect(b.getLine(b.baseY + b.cursorY)!.getCell(b.cursorX - 1)!.isFgDefault()).toBe(true);
+    client.dispose();
+    m.dispose();
+  });
+
+  it('has no redraw while the alternate screen is active', async () => {
+    const m = new ScreenMirror(40, 6);
+    m.write('\x1b[?1049hfull screen');
+    await new Promise<void>((r) => m.whenParsed(r));
+    expect(m.redraw()).toBeUndefined();
+    m.dispose();
+  });
+
   const cases: [string, string[]][] = [
     ['a `yes` flood', Array.from({ length: 40 }, () => 'y\r\n'.repeat(2000))],
     ['a flood of long lines that wrap', Array.from({ length: 10 }, () => ('a'.repeat(300) + '\r\n').repeat(400))],

@@ -43,6 +43,10 @@ export const MIRROR_MAX_DELAY_MS = 150;
  * `yes` took 280 ms of the event loop. 16 K characters of `yes` parse in ~2 ms here. */
 const PARSE_SLICE_CHARS = 16 * 1024;
 
+/** Back to the normal buffer (1049), mouse reports off (1000 ends any protocol, 1006 the SGR
+ * encoding), then a soft reset (DECSTR: pen, modes, scroll region, charsets, cursor shown). */
+const REDRAW_RESET = '\x1b[?1049l\x1b[?1000l\x1b[?1006l\x1b[!p';
+
 export class ScreenMirror implements Disposable {
   private readonly _term: InstanceType<typeof Terminal>;
   private readonly _serializer: InstanceType<typeof SerializeAddon>;
@@ -209,6 +213,21 @@ export class ScreenMirror implements Disposable {
       // for any sane size; if not, an empty snapshot is better than none at all.
       if (lines === 0) return '';
     }
+  }
+
+  /**
+   * Escape sequences that turn a client's screen, showing earlier output of this shell, into this
+   * screen while keeping the client's scrollback: what the client shows is scrolled into its
+   * scrollback, its modes are reset (DECSTR, mouse off, normal buffer), then the screen is
+   * written from the top with its modes, as a snapshot without scrollback would. What a Ctrl-C
+   * skip ends with: a snapshot's scrollback cost 3 to 12 ms to serialize here and as long again
+   * to parse in a page, on the path to the prompt. Undefined while the alternate screen is
+   * active: a full snapshot then.
+   */
+  redraw(): string | undefined {
+    if (this._term.buffer.active.type !== 'normal') return undefined;
+    const rows = this._term.rows;
+    return `${REDRAW_RESET}\x1b[${rows};1H${'\n'.repeat(rows)}\x1b[H${this._serializer.serialize({ scrollback: 0 })}`;
   }
 
   /** The visible screen as plain text lines (for tests and logs). */

@@ -143,11 +143,16 @@ describe('TerminalSession (local bash)', { timeout: 30_000 }, () => {
     s.input(new TextEncoder().encode('\x03'));
     sock.autoAck = true;
     s.ack(s.stats.unacked);
-    await until('snapshot after Ctrl-C', () => sock.received.slice(framesBefore).some((f) => f.type === 'snapshot'));
+    const skipAt = () => sock.received.findIndex((f, i) => i >= framesBefore && f.type === 'skip');
+    await until('redraw after Ctrl-C', () => skipAt() >= 0 && sock.received.length > skipAt() + 1);
     expect(s.stats.skips).toBe(1);
-    const snap = sock.received.slice(framesBefore).find((f) => f.type === 'snapshot')!;
-    const text = new TextDecoder().decode((snap as { data: Uint8Array }).data).replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
+    expect(s.stats.lastSkipMs).toBeGreaterThan(0);
+    // The client hears of the skip at once; the next frame redraws the screen (no scrollback).
+    const redraw = sock.received[skipAt() + 1]!;
+    expect(redraw.type).toBe('output');
+    const text = new TextDecoder().decode((redraw as { data: Uint8Array }).data).replace(/\x1b\[[0-9;?!]*[a-zA-Z]/g, '');
     expect(text).toMatch(/\^C\s*(\r?\n)*root@node1:~# $/);
+    expect(text.split('\n').length).toBeLessThan(2 * 24 + 2);
     // Streaming goes on normally afterwards.
     const before = sock.text.length;
     s.input(new TextEncoder().encode('echo after-$((2*21))\r'));

@@ -37,7 +37,7 @@ import { compactAt } from './scrollCuts.ts';
 export const OUTPUT_BATCH_MS = 5;
 
 /** Ctrl-C during a flood: output is not streamed but only mirrored until the shell has been
- * quiet this long, then one snapshot replaces the scrolling (see _startSkip). Gaps inside a
+ * quiet this long, then one redraw of the screen replaces the scrolling (see _startSkip). Gaps inside a
  * draining flood are under 2 ms here; an event-loop stall that only looks like quiet is ruled out
  * by looking again after pending I/O was read (setImmediate), and a pty paused for the mirror is
  * not quiet. 15 ms keeps Ctrl-C → prompt under 50 ms with a whole pipeline to drain. */
@@ -136,6 +136,9 @@ export interface TerminalStats {
   /** Output bytes the learner never got because they would have scrolled out before it could
    * see them (the queue compacted while it was behind). */
   compacted: number;
+  /** The last Ctrl-C skip, from the Ctrl-C to the redraw (or snapshot) that ends it going out
+   * (ms; 0 before the first). */
+  lastSkipMs: number;
 }
 
 export interface EndOptions {
@@ -202,6 +205,7 @@ export class TerminalSession implements Disposable {
   private _lastData = 0;
   private _skipTimer: ReturnType<typeof setTimeout> | undefined;
   private _skips = 0;
+  private _lastSkipMs = 0;
   private readonly _floodMeter = new FloodMeter();
   private _grace: ReturnType<typeof setTimeout> | undefined;
   private _ptyPaused = false;
@@ -285,6 +289,7 @@ export class TerminalSession implements Disposable {
       echoHolds: this._echoHolds,
       bytesOut: this._bytesOut,
       compacted: this._queue.dropped,
+      lastSkipMs: this._lastSkipMs,
     };
   }
 
@@ -450,9 +455,9 @@ export class TerminalSession implements Disposable {
 
   /**
    * Ctrl-C while output floods: the shell's pipeline (docker exec's buffers hold ~2 MB) would
-   * keep scrolling for a second or more at the client's pace. Instead the rest is only fed to
-   * the mirror (at parser speed), and once the shell is quiet one snapshot shows the result:
-   * the same screen, without the wait.
+   * keep scrolling for a second or more at the client's pace. Instead the client is told to drop
+   * what it has not shown (a skip frame), the rest is only fed to the mirror (at parser speed),
+   * and once the shell is quiet one redraw shows the result: the same screen, without the wait.
    */
   private _startSkip(): void {
     if (this._skipping || !this._socket || this._attaching) return;
@@ -461,8 +466,14 @@ export class TerminalSession implements Disposable {
     this._skipStarted = performance.now();
     this._lastData = this._skipStarted;
     this._queue.clear();
+    // The client drops the output it has not shown yet and waits for the snapshot with its
+    // screen idle, instead of parsing up to a window of output the snapshot replaces.
+    this._socket.send(frames.skip());
     // Viewers skip with the learner: they get the same snapshot at the end.
-    for (const v of this._viewers) v.queue.clear();
+    for (const v of [...this._viewers]) {
+      v.queue.clear();
+      this._sendToViewer(v, frames.skip());
+    }
     this._armSkipTimer(SKIP_QUIET_MS);
     this._updatePause();
   }
@@ -491,8 +502,31 @@ export class TerminalSession implements Disposable {
       return this._armSkipTimer(Math.max(1, SKIP_QUIET_MS - quietFor));
     }
     this._skipping = false;
-    if (this._socket) this._sendSnapshot(this._socket);
+    if (this._socket) this._sendSkipEnd(this._socket);
     for (const v of this._viewers) this._snapshotViewer(v);
+  }
+
+  /** A skip ends by redrawing the learner's screen as the mirror's (ScreenMirror.redraw), which
+   * keeps the scrollback the learner had seen; on the alternate screen, with a snapshot. */
+  private _sendSkipEnd(socket: TerminalSocket): void {
+    this._queue.clear();
+    this._attaching = true;
+    const started = this._skipStarted;
+    this._mirror.whenParsed(() => {
+      if (this._socket !== socket || this.isEnded) return;
+      const redraw = this._mirror.redraw();
+      if (redraw === undefined) {
+        socket.send(frames.snapshot(this._mirror.cols, this._mirror.rows, this._mirror.snapshot()));
+      } else {
+        const bytes = Buffer.byteLength(redraw, 'utf8');
+        socket.send(frames.outputText(redraw, bytes));
+        this._flow.sent(bytes);
+        this._bytesOut += bytes;
+      }
+      this._lastSkipMs = performance.now() - started;
+      this._attaching = false;
+      this._flush();
+    });
   }
 
   /** The socket went away: forget its window and start the grace period. */
