@@ -20,6 +20,7 @@ import type { Page } from 'playwright-core';
 import { ROOT } from '../server/core/config.ts';
 import { must } from '../server/host/run.ts';
 import { SESSION_COOKIE } from '../server/common/api.ts';
+import { Op } from '../server/common/frames.ts';
 import { LabClient } from '../server/robot/labClient.ts';
 import { TermClient } from '../server/robot/termClient.ts';
 import { startLab, type Lab } from '../test/helpers/lab.ts';
@@ -57,10 +58,10 @@ const mb = (bytes: number) => f1(bytes / 1e6);
 
 /** Installs the in-page probes: key time (capturing keydown), parse and render times. */
 async function installProbe(page: Page): Promise<void> {
-  await page.evaluate(() => {
+  await page.evaluate((SKIP_OP) => {
     type View = { term: { buffer: { active: { cursorX: number; baseY: number; cursorY: number; getLine(y: number): { translateToString(t: boolean): string } | undefined } }; onWriteParsed(fn: () => void): unknown; onRender(fn: () => void): unknown }; link: { bytesRendered: number } };
     const w = window as unknown as { __shiplab: { terminals: { view(n: string): View } }; __probe: Record<string, unknown> };
-    const probe: Record<string, unknown> = { key: 0, x0: -1, want: '', parsed: 0, rendered: 0, promptAt: 0, wantPrompt: false };
+    const probe: Record<string, unknown> = { key: 0, x0: -1, want: '', parsed: 0, rendered: 0, promptAt: 0, skipAt: 0, redrawAt: 0, wantPrompt: false };
     w.__probe = probe;
     window.addEventListener('keydown', () => (probe.key = performance.now()), { capture: true });
     {
@@ -76,11 +77,23 @@ async function installProbe(page: Page): Promise<void> {
           if (/@[\w-]+:[^\n]*[#$]$/.test(line)) probe.promptAt = performance.now();
         }
       });
+      // The frames of a Ctrl-C skip (server/common/frames.ts): when the page handled the skip
+      // frame, and the redraw (or snapshot) that came next.
+      const ws = (v.link as unknown as { _ws: WebSocket })._ws;
+      const onmessage = ws.onmessage!;
+      ws.onmessage = function (this: WebSocket, e: MessageEvent) {
+        if (probe.wantPrompt && e.data instanceof ArrayBuffer) {
+          const op = new Uint8Array(e.data)[0];
+          if (op === SKIP_OP && !probe.skipAt) probe.skipAt = performance.now();
+          else if (probe.skipAt && !probe.redrawAt) probe.redrawAt = performance.now();
+        }
+        return onmessage.call(this, e);
+      };
       v.term.onRender(() => {
         if (probe.parsed && !probe.rendered) probe.rendered = performance.now();
       });
     }
-  });
+  }, Op.Skip);
 }
 
 /** The tab first: typing goes to the terminal shown, and the bench switches between nodes. */
@@ -120,22 +133,36 @@ async function browserEcho(page: Page, samples: number): Promise<Echo> {
   return out;
 }
 
-/** Ctrl-C under `yes` in node1 → prompt parsed, measured in the page. */
-async function browserCtrlC(page: Page): Promise<{ ms: number; bytesAfter: number }> {
+/** Ctrl-C under `yes` in node1: from the page's keydown to the prompt parsed. Split: when the page
+ * handled the server's skip frame (`skipMs`) and the redraw that ends the skip (`redrawMs`), and
+ * the server's own Ctrl-C → redraw sent (`serverMs`). */
+interface CtrlC {
+  ms: number;
+  skipMs: number;
+  redrawMs: number;
+  serverMs: number;
+  bytesAfter: number;
+}
+
+async function browserCtrlC(page: Page, lab: Lab): Promise<CtrlC> {
   await typeLine(page, 'node1', 'yes');
   await page.waitForTimeout(3_000);
-  await page.evaluate(() => Object.assign((window as unknown as { __probe: Record<string, unknown> }).__probe, { wantPrompt: true, promptAt: 0 }));
+  await page.evaluate(() => Object.assign((window as unknown as { __probe: Record<string, unknown> }).__probe, { wantPrompt: true, promptAt: 0, skipAt: 0, redrawAt: 0, key: 0 }));
   const rendered = () => page.evaluate(() => (window as unknown as { __shiplab: { terminals: { view(n: string): { link: { bytesRendered: number } } } } }).__shiplab.terminals.view('node1').link.bytesRendered);
   const b0 = await rendered();
-  const t0 = await page.evaluate(() => performance.now());
   await page.keyboard.press('Control+C');
-  const t1 = await page
-    .waitForFunction(() => (window as unknown as { __probe: Record<string, number> }).__probe.promptAt || false, null, { timeout: 30_000 })
-    .then((h) => h.jsonValue() as Promise<number>);
+  const p = await page
+    .waitForFunction(() => {
+      const p = (window as unknown as { __probe: Record<string, number> }).__probe;
+      return p.promptAt ? { key: p.key, skipAt: p.skipAt, redrawAt: p.redrawAt, promptAt: p.promptAt } : false;
+    }, null, { timeout: 30_000 })
+    .then((h) => h.jsonValue() as Promise<{ key: number; skipAt: number; redrawAt: number; promptAt: number }>);
   const bytesAfter = (await rendered()) - b0;
   await page.evaluate(() => ((window as unknown as { __probe: Record<string, unknown> }).__probe.wantPrompt = false));
+  const serverMs = lab.server.terminals.stats().find((s) => s.node === 'node1' && s.attached)?.lastSkipMs ?? NaN;
   await typeLine(page, 'node1', 'clear');
-  return { ms: t1 - t0, bytesAfter };
+  const since = (t: number) => (t ? t - p.key : NaN);
+  return { ms: p.promptAt - p.key, skipMs: since(p.skipAt), redrawMs: since(p.redrawAt), serverMs, bytesAfter };
 }
 
 /** 50 MB into the browser: MB the shell wrote per second until the end is on the page's screen
@@ -284,8 +311,8 @@ async function main(): Promise<void> {
     const loaded = await browserEcho(page, SAMPLES);
     await flood.stop();
     step(`Ctrl-C under yes, ${CTRLC_RUNS} runs`);
-    const ctrlCs: { ms: number; bytesAfter: number }[] = [];
-    for (let i = 0; i < CTRLC_RUNS; i++) ctrlCs.push(await browserCtrlC(page));
+    const ctrlCs: CtrlC[] = [];
+    for (let i = 0; i < CTRLC_RUNS; i++) ctrlCs.push(await browserCtrlC(page, lab));
     const ctrlC = ctrlCs.reduce((a, b) => (b.ms > a.ms ? b : a));
     step(`throughput of ${MB} MB`);
     const tp = await browserThroughput(page);
@@ -307,12 +334,13 @@ async function main(): Promise<void> {
     console.log(row('browser, another learner flooding, rendered', loaded.renderedMs));
     console.log(row('raw docker exec -it (node-pty)', r.echo));
     console.log(`Ctrl-C under yes → prompt:  browser ${ctrlCs.map((c) => c.ms.toFixed(0)).join(', ')} ms (worst: ${f1(ctrlC.ms)} ms, ${mb(ctrlC.bytesAfter)} MB still arrived after ^C)   raw ${f1(r.ctrlC)} ms`);
+    console.log(`  split (ms): server Ctrl-C → redraw sent ${ctrlCs.map((c) => c.serverMs.toFixed(0)).join(', ')}; page key → skip frame handled ${ctrlCs.map((c) => c.skipMs.toFixed(0)).join(', ')}; → redraw handled ${ctrlCs.map((c) => c.redrawMs.toFixed(0)).join(', ')}`);
     console.log(`throughput ${MB} MB:        browser ${f1(tp.mbps)} MB/s (${f1(tp.receivedMb)} MB received)   Node client ${f1(nodeMbps)} MB/s   raw ${f1(r.mbps)} MB/s`);
     console.log(
       `bench-process RSS (server + playwright driver): throughput max ${mb(Math.max(...tp.rss))} MB; ` +
         (rssYes.length ? `yes ${YES_S}s start ${mb(rssYes[0]!)} MB, max ${mb(Math.max(...rssYes))} MB, end ${mb(rssYes.at(-1)!)} MB` : ''),
     );
-    console.log(`Ctrl-C skips to a snapshot: ${stats.map((s) => `${s.node}=${s.skips}`).join(' ')}`);
+    console.log(`Ctrl-C skips to a redraw: ${stats.map((s) => `${s.node}=${s.skips}`).join(' ')}`);
     console.log(`server flow control: max unacked ${Math.max(...stats.map((s) => s.maxUnacked))} B, pty pauses ${stats.map((s) => `${s.node}=${s.pauses}`).join(' ')}`);
     console.log('\nratios (browser / raw):');
     console.log(`  echo p50 idle      parsed ${f1(pct(idle.parsedMs, 50) / pct(r.echo, 50))}×, rendered ${f1(pct(idle.renderedMs, 50) / pct(r.echo, 50))}×`);
