@@ -62,7 +62,7 @@ export class TerminalReceiver implements Disposable {
   private _exit: number | undefined;
   /** A skip frame came: nothing goes to the screen until the next frame (a redraw or a snapshot). */
   private _skipping = false;
-  /** Held after a Ctrl-C (interrupted()) until this timer ends it, or a skip or snapshot. */
+  /** Held after a Ctrl-C (sending()) until this timer ends it, or a skip frame, output or a snapshot. */
   private _holdTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly _onSnapshot = new Emitter<void>();
   /** A snapshot has been written to the screen: the client shows the shell's real screen now. */
