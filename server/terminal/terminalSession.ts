@@ -37,10 +37,10 @@ import { compactAt } from './scrollCuts.ts';
 export const OUTPUT_BATCH_MS = 5;
 
 /** Ctrl-C during a flood: output is not streamed but only mirrored until the shell has been
- * quiet this long, then one redraw of the screen replaces the scrolling (see _startSkip). Gaps inside a
- * draining flood are under 2 ms here; an event-loop stall that only looks like quiet is ruled out
- * by looking again after pending I/O was read (setImmediate), and a pty paused for the mirror is
- * not quiet. 15 ms keeps Ctrl-C → prompt under 50 ms with a whole pipeline to drain. */
+ * quiet this long, then one redraw of the screen replaces the scrolling (see _startSkip). Gaps
+ * inside a draining flood are under 2 ms here; an event-loop stall that only looks like quiet is
+ * ruled out by looking again after pending I/O was read (setImmediate), and a pty paused for the
+ * mirror is not quiet. 15 ms keeps Ctrl-C → prompt under 50 ms with a whole pipeline to drain. */
 export const SKIP_QUIET_MS = 15;
 /** During a skip, output that ends like a prompt (the shell is back) ends the skip after only this
  * much quiet: the rest of the pipeline came before the prompt. */
@@ -466,10 +466,10 @@ export class TerminalSession implements Disposable {
     this._skipStarted = performance.now();
     this._lastData = this._skipStarted;
     this._queue.clear();
-    // The client drops the output it has not shown yet and waits for the snapshot with its
-    // screen idle, instead of parsing up to a window of output the snapshot replaces.
+    // The client drops the output it has not shown yet and waits for the redraw with its screen
+    // idle, instead of parsing up to a window of output the redraw supersedes.
     this._socket.send(frames.skip());
-    // Viewers skip with the learner: they get the same snapshot at the end.
+    // Viewers skip with the learner: they get a snapshot of the same screen at the end.
     for (const v of [...this._viewers]) {
       v.queue.clear();
       this._sendToViewer(v, frames.skip());
