@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ECHO_HOLD_MS, EchoPriority, MAX_HOLD_SHARE } from './echoPriority.ts';
+import { ECHO_HOLD_MS, EchoPriority, MAX_HOLD_SHARE, TYPING_RECENT_MS } from './echoPriority.ts';
 
 describe('EchoPriority', () => {
   afterEach(() => void vi.useRealTimers());
@@ -18,6 +18,22 @@ describe('EchoPriority', () => {
     p.output(typist, 2);
     expect(released).toBe(1);
     expect(p.holds(flood, 3)).toBe(false);
+    p.dispose();
+  });
+
+  it('tells a flood whether another terminal typed in the last TYPING_RECENT_MS', () => {
+    const p = new EchoPriority();
+    const typist = {};
+    const flood = {};
+    expect(p.othersTyping(flood, 0)).toBe(false);
+    p.input(flood, 0);
+    // Its own input is not someone else's.
+    expect(p.othersTyping(flood, 1)).toBe(false);
+    p.input(typist, 10);
+    expect(p.othersTyping(flood, 11)).toBe(true);
+    expect(p.othersTyping(typist, 11)).toBe(true);
+    expect(p.othersTyping(flood, 10 + TYPING_RECENT_MS - 1)).toBe(true);
+    expect(p.othersTyping(flood, 10 + TYPING_RECENT_MS)).toBe(false);
     p.dispose();
   });
 

@@ -13,6 +13,9 @@ import { Emitter, type Disposable } from '../common/lifecycle.ts';
  * none (a password prompt, input to a program that does not echo) lets go after this. */
 export const ECHO_HOLD_MS = 20;
 
+/** A terminal that had input this recently counts as typing (othersTyping). */
+export const TYPING_RECENT_MS = 2_000;
+
 /** Holds take at most this share of each HOLD_WINDOW_MS: a flood runs at least half the time. */
 export const MAX_HOLD_SHARE = 0.5;
 const HOLD_WINDOW_MS = 1_000;
@@ -20,6 +23,9 @@ const HOLD_WINDOW_MS = 1_000;
 export class EchoPriority implements Disposable {
   /** Who waits for an echo, and since when (performance.now() ms). */
   private readonly _waiting = new Map<object, number>();
+  /** Who sent input last, and when: the terminals typing now (othersTyping). Entries older than
+   * TYPING_RECENT_MS are dropped as they are met, so ended terminals do not stay. */
+  private readonly _typed = new Map<object, number>();
   private _holdStarted: number | undefined;
   private _windowStart = 0;
   private _heldInWindow = 0;
@@ -31,6 +37,8 @@ export class EchoPriority implements Disposable {
   /** `who` sent input at `now`: until its output comes, floods elsewhere may be held. */
   input(who: object, now = performance.now()): void {
     this._waiting.set(who, now);
+    this._typed.delete(who);
+    this._typed.set(who, now);
     clearTimeout(this._timer);
     this._timer = setTimeout(() => this._expire(), ECHO_HOLD_MS);
   }
@@ -48,6 +56,17 @@ export class EchoPriority implements Disposable {
     if (this._heldInWindow >= MAX_HOLD_SHARE * HOLD_WINDOW_MS) return false;
     this._holdStarted ??= now;
     return true;
+  }
+
+  /** Whether a terminal other than `who` had input in the last TYPING_RECENT_MS: someone whose
+   * next keystroke a flood must not keep unread (TerminalSession yields the event loop then). */
+  othersTyping(who: object, now = performance.now()): boolean {
+    // Oldest first (input() re-inserts): drop the stale ones from the front.
+    for (const [w, at] of this._typed) {
+      if (now - at < TYPING_RECENT_MS) break;
+      this._typed.delete(w);
+    }
+    return this._typed.size > (this._typed.has(who) ? 1 : 0);
   }
 
   /** Keys still waiting past ECHO_HOLD_MS stop holding anything. */
@@ -82,6 +101,7 @@ export class EchoPriority implements Disposable {
   dispose(): void {
     clearTimeout(this._timer);
     this._waiting.clear();
+    this._typed.clear();
     this._onRelease.dispose();
   }
 }

@@ -38,14 +38,6 @@ export interface EngineExecOptions {
 /** After the stream ends, how long to wait for the engine to record the exit code. */
 const EXIT_CODE_WAIT_MS = 1_000;
 
-/** Output handed on in one turn of the event loop before the stream yields to the others (paused
- * until setImmediate, after the poll phase). libuv reads a ready socket up to 32 times, 64 KiB
- * each, before it polls the others, and every read is compacted, mirrored and framed before the
- * next: a learner's `yes` held the server 70 to 170 ms at a time, and another learner's
- * keystroke, already in its socket, waited that long to be read (bench/terminal.ts --node: 140 of
- * a 152 ms echo was the server not reading it). 64 KiB is one read, 1 to 3 ms of that work. */
-export const TURN_BUDGET_BYTES = 64 * 1024;
-
 /**
  * Starts `cmd` in `container` with a tty; output and input flow as soon as the engine has
  * answered (input written before that is kept and sent then). If the exec cannot start (the
@@ -61,17 +53,6 @@ export function engineExec(opts: EngineExecOptions): ShellProcess {
   let pending: (string | Buffer)[] = [];
   let size = { cols: opts.cols, rows: opts.rows };
   let paused = false;
-  /** Paused for the rest of this turn (TURN_BUDGET_BYTES), apart from the owner's pause. */
-  let yielded = false;
-  let turnBytes = 0;
-  let turnEnd: NodeJS.Immediate | undefined;
-  const endTurn = () => {
-    turnEnd = undefined;
-    turnBytes = 0;
-    if (!yielded) return;
-    yielded = false;
-    if (!paused && !exited) stream?.resume();
-  };
   let exited = false;
   /** Ended from this side (kill) or never started: no exit code to wait for. */
   let cutOff = false;
@@ -80,7 +61,6 @@ export function engineExec(opts: EngineExecOptions): ShellProcess {
   const exit = async () => {
     if (exited) return;
     exited = true;
-    clearImmediate(turnEnd);
     const rest = decoder.end();
     if (rest) onData.fire(rest);
     let exitCode = failed ? 1 : 0;
@@ -131,12 +111,6 @@ export function engineExec(opts: EngineExecOptions): ShellProcess {
       s.on('data', (d: Buffer) => {
         const text = decoder.write(d);
         if (text) onData.fire(text);
-        turnBytes += d.length;
-        turnEnd ??= setImmediate(endTurn);
-        if (turnBytes >= TURN_BUDGET_BYTES && !yielded) {
-          yielded = true;
-          s.pause();
-        }
       });
       s.once('end', () => void exit());
       s.once('close', () => void exit());
@@ -172,7 +146,7 @@ export function engineExec(opts: EngineExecOptions): ShellProcess {
     },
     resume() {
       paused = false;
-      if (!yielded) stream?.resume();
+      stream?.resume();
     },
     kill() {
       // The connection goes; what runs in the node is ended by its marker (NodeShell.endMarked),

@@ -51,6 +51,16 @@ const PROMPT_TAIL_CHARS = 256;
 /** A program that ignores Ctrl-C and keeps flooding gets streamed again after this long. */
 const SKIP_MAX_MS = 3_000;
 
+/** Output taken in one turn of the event loop before a shell yields to the other sockets (its
+ * stream paused until setImmediate, after the poll phase), while another terminal is typing
+ * (EchoPriority.othersTyping). libuv reads a ready socket up to 32 times, 64 KiB each, before it
+ * polls the others, and every read is queued, compacted and mirrored before the next: a learner's
+ * `yes` held the server 70 to 170 ms at a time, and another learner's keystroke, already in its
+ * socket, waited that long to be read (bench/terminal.ts --node: 140 of a 152 ms echo). Only then:
+ * alone, a flood read in bursts is compacted more for a page that is behind, which reached the end
+ * of 50 MB in the page at 15.5 MB/s against 11.5 MB/s yielding every turn. */
+export const TURN_BUDGET_BYTES = 64 * 1024;
+
 /** After the host-side pty is sent SIGHUP, it gets this long to exit before SIGKILL. */
 const PTY_KILL_AFTER_MS = 2_000;
 
@@ -209,6 +219,10 @@ export class TerminalSession implements Disposable {
   private readonly _floodMeter = new FloodMeter();
   private _grace: ReturnType<typeof setTimeout> | undefined;
   private _ptyPaused = false;
+  /** Output taken this turn of the event loop, and whether the shell yields until it ends. */
+  private _turnBytes = 0;
+  private _turnEnd: ReturnType<typeof setImmediate> | undefined;
+  private _yielding = false;
   /** Held for another terminal's echo (EchoPriority); resumed when the hold ends. */
   private _held = false;
   private _echoHolds = 0;
@@ -250,6 +264,7 @@ export class TerminalSession implements Disposable {
       clearTimeout(this._grace);
       clearTimeout(this._skipTimer);
       clearTimeout(this._viewerRetry);
+      clearImmediate(this._turnEnd);
     }));
     // No socket yet: the grace period runs from the start, so a shell nobody attaches to ends.
     this._startGrace();
@@ -622,6 +637,9 @@ export class TerminalSession implements Disposable {
         this._held = true;
         this._echoHolds++;
       }
+      this._turnBytes += data.length;
+      this._turnEnd ??= setImmediate(() => this._endTurn());
+      if (!this._yielding && this._turnBytes >= TURN_BUDGET_BYTES && priority.othersTyping(this, now)) this._yielding = true;
     }
     if (this._skipping) {
       this._lastData = now;
@@ -646,6 +664,15 @@ export class TerminalSession implements Disposable {
       this._updatePause();
     });
     if (data.includes('\x1b') || data.includes('\x9b')) this._escapesUntil = this._mirror.settled + this._mirror.backlog;
+    this._updatePause();
+  }
+
+  /** A turn of the event loop is over: a shell that yielded reads again. */
+  private _endTurn(): void {
+    this._turnEnd = undefined;
+    this._turnBytes = 0;
+    if (!this._yielding) return;
+    this._yielding = false;
     this._updatePause();
   }
 
@@ -736,8 +763,9 @@ export class TerminalSession implements Disposable {
     this._batch = undefined;
   }
 
-  /** Pauses the pty while held for another terminal's echo, when the learner's queue stays full
-   * after compaction, or when the mirror's parser is behind; resumes when none of that holds. */
+  /** Pauses the pty while held for another terminal's echo, while it yields the rest of a turn,
+   * when the learner's queue stays full after compaction, or when the mirror's parser is behind;
+   * resumes when none of that holds. */
   private _updatePause(): void {
     if (this._exited || this._store.isDisposed) return;
     // While skipping, nothing is sent, so the client's window does not hold the shell back. A full
@@ -745,13 +773,15 @@ export class TerminalSession implements Disposable {
     if (this._queueFullBelow > 0 && (this._skipping || this._queue.bytes < this._queueFullBelow)) this._queueFullBelow = 0;
     const full = this._queueFullBelow > 0;
     const backlog = this._mirror.parserBacklog;
-    if (!this._ptyPaused && (this._held || full || backlog >= HIGH_WATERMARK_BYTES)) {
+    const flow = full || backlog >= HIGH_WATERMARK_BYTES;
+    if (!this._ptyPaused && (this._held || this._yielding || flow)) {
       this._ptyPaused = true;
-      this._pauses++;
-      // A hold is not flow control: it does not make the shell look like it floods.
-      if (!this._held) this._floodMeter.paused(performance.now());
+      // A yield is not counted; a hold is, but is not flow control: it does not make the shell
+      // look like it floods.
+      if (this._held || flow) this._pauses++;
+      if (flow) this._floodMeter.paused(performance.now());
       this._pty.pause();
-    } else if (this._ptyPaused && !this._held && !full && backlog < LOW_WATERMARK_BYTES) {
+    } else if (this._ptyPaused && !this._held && !this._yielding && !full && backlog < LOW_WATERMARK_BYTES) {
       this._ptyPaused = false;
       this._pty.resume();
     }
