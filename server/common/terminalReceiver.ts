@@ -2,9 +2,9 @@
  * The receiving half of a terminal client, written once for the browser (web/terminalLink.ts)
  * and the Node client (server/robot/termClient.ts): decodes each binary message from the server
  * (server/common/frames.ts), hands snapshot, output and exit to the client's screen (a skip frame
- * drops the output not shown yet, since the redraw or snapshot that follows supersedes it), and, once the
- * screen has processed output, acknowledges it in ACK_CHUNK_BYTES chunks (AckCounter), which is
- * what lets the server resume a paused shell. Sockets, reconnection and screens stay with each
+ * drops the output not shown yet: the redraw or snapshot that follows supersedes it), and, once
+ * the screen has processed output, acknowledges it in ACK_CHUNK_BYTES chunks (AckCounter), which
+ * is what lets the server resume a paused shell. Sockets, reconnection and screens stay with each
  * client; this file knows neither the DOM nor Node.
  *
  * @example
@@ -31,10 +31,10 @@ export type Reply = (frame: Uint8Array) => void;
 /**
  * Output handed to the screen and not yet processed is kept at most this many bytes; the rest
  * waits here, and a larger frame is handed over in slices of this size (the screen's parser keeps
- * a UTF-8 sequence or an escape cut between two writes). A snapshot replaces the screen, so output
- * still waiting when one arrives is dropped (and acknowledged) instead of being parsed for nothing:
- * after Ctrl-C during a flood the page parses at most this much before the snapshot, not the
- * whole window the server had sent. xterm runs a write's callback inside its own parse loop, and
+ * a UTF-8 sequence or an escape cut between two writes). A skip frame or a snapshot makes output
+ * still waiting moot, so it is dropped (and acknowledged) instead of being parsed for nothing:
+ * after Ctrl-C during a flood the page parses at most this much before the redraw, not the whole
+ * window the server had sent. xterm runs a write's callback inside its own parse loop, and
  * the next slice handed over there is parsed in the same loop, so slicing adds no timer per slice.
  */
 export const SCREEN_AHEAD_BYTES = 16 * 1024;
@@ -138,7 +138,7 @@ export class TerminalReceiver implements Disposable {
     }
   }
 
-  /** Output that a snapshot makes moot: counted and acknowledged as if shown. */
+  /** Output that a skip or a snapshot makes moot: counted and acknowledged as if shown. */
   private _dropWaiting(): void {
     for (const w of this._waiting.splice(0)) this._processed(w.data.length, w.reply);
   }
