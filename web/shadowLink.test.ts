@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CloseCode } from '../server/common/api.ts';
 import { ACK_CHUNK_BYTES } from '../server/common/flowControl.ts';
 import { decode, frames } from '../server/common/frames.ts';
+import { SCREEN_AHEAD_BYTES } from '../server/common/terminalReceiver.ts';
 import { isAckFrame, ShadowLink, type ShadowSocket } from './shadowLink.ts';
 
 class FakeSocket implements ShadowSocket {
@@ -74,7 +75,8 @@ describe('ShadowLink', () => {
     ws.deliver(frames.snapshot(80, 24, 'root@node1:~# '));
     expect(link.state).toBe('open');
     ws.deliver(frames.output(new Uint8Array(ACK_CHUNK_BYTES)));
-    expect(screen).toEqual(['snapshot 80x24 root@node1:~# ', `output ${ACK_CHUNK_BYTES}`]);
+    // The output reaches the screen in slices of SCREEN_AHEAD_BYTES.
+    expect(screen).toEqual(['snapshot 80x24 root@node1:~# ', ...Array(ACK_CHUNK_BYTES / SCREEN_AHEAD_BYTES).fill(`output ${SCREEN_AHEAD_BYTES}`)]);
     // No resize on open, no input ever: exactly one frame, the ack for the rendered output.
     expect(ws.sent.map((f) => decode(f))).toEqual([{ type: 'ack', bytes: ACK_CHUNK_BYTES }]);
     expect(states).toEqual(['connecting', 'open']);

@@ -217,7 +217,8 @@ describe('TermClient', () => {
     const t = await open(server);
     const seen: string[] = [];
     t.onOutput((d) => seen.push(d));
-    const big = 'y\r\n'.repeat(ACK_CHUNK_BYTES / 3 + 1);
+    // Two whole ack chunks: the screen gets them in slices, and every byte is acked.
+    const big = 'y'.repeat(2 * ACK_CHUNK_BYTES - 2) + '\r\n';
     server.output(big);
     server.emit(frames.exit(3));
     await expect.poll(() => server.acked).toBe(big.length);
