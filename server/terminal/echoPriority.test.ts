@@ -34,6 +34,10 @@ describe('EchoPriority', () => {
     expect(p.othersTyping(typist, 11)).toBe(true);
     expect(p.othersTyping(flood, 10 + TYPING_RECENT_MS - 1)).toBe(true);
     expect(p.othersTyping(flood, 10 + TYPING_RECENT_MS)).toBe(false);
+    // An ended terminal no longer counts, however recent its input.
+    p.input(typist, 5_000);
+    p.forget(typist);
+    expect(p.othersTyping(flood, 5_001)).toBe(false);
     p.dispose();
   });
 

@@ -39,6 +39,7 @@ export class EchoPriority implements Disposable {
     this._waiting.set(who, now);
     this._typed.delete(who);
     this._typed.set(who, now);
+    this._dropStaleTyping(now);
     clearTimeout(this._timer);
     this._timer = setTimeout(() => this._expire(), ECHO_HOLD_MS);
   }
@@ -61,12 +62,22 @@ export class EchoPriority implements Disposable {
   /** Whether a terminal other than `who` had input in the last TYPING_RECENT_MS: someone whose
    * next keystroke a flood must not keep unread (TerminalSession yields the event loop then). */
   othersTyping(who: object, now = performance.now()): boolean {
-    // Oldest first (input() re-inserts): drop the stale ones from the front.
+    this._dropStaleTyping(now);
+    return this._typed.size > (this._typed.has(who) ? 1 : 0);
+  }
+
+  /** `who` has ended: it waits for nothing and types no more. */
+  forget(who: object): void {
+    this._typed.delete(who);
+    if (this._waiting.delete(who) && this._waiting.size === 0) this._release(performance.now());
+  }
+
+  /** Oldest first (input() re-inserts): drops the entries older than TYPING_RECENT_MS. */
+  private _dropStaleTyping(now: number): void {
     for (const [w, at] of this._typed) {
       if (now - at < TYPING_RECENT_MS) break;
       this._typed.delete(w);
     }
-    return this._typed.size > (this._typed.has(who) ? 1 : 0);
   }
 
   /** Keys still waiting past ECHO_HOLD_MS stop holding anything. */

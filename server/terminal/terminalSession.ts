@@ -250,13 +250,16 @@ export class TerminalSession implements Disposable {
     this._store.add(this._pty.onData((d) => this._onPtyData(d)));
     this._store.add(this._pty.onExit((e) => this._onPtyExit(e.exitCode)));
     if (opts.priority) {
+      const priority = opts.priority;
       this._store.add(
-        opts.priority.onRelease(() => {
+        priority.onRelease(() => {
           if (!this._held) return;
           this._held = false;
           this._updatePause();
         }),
       );
+      // An ended shell neither waits for an echo nor types any more.
+      this._store.add(toDisposable(() => priority.forget(this)));
     }
     this._store.add(toDisposable(() => this._killPty()));
     this._store.add(toDisposable(() => {
