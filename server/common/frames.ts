@@ -30,6 +30,9 @@ export type OpCode = (typeof Op)[keyof typeof Op];
  * batched far below it (flow control keeps at most HIGH_WATERMARK_BYTES in flight). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
+/** ETX, the byte Ctrl-C types: the client holds its screen for it, the server starts a skip. */
+export const CTRL_C = 0x03;
+
 /** xterm.js refuses sizes beyond this; a bigger resize is a broken client, not a big screen. */
 export const MAX_TERMINAL_DIMENSION = 4096;
 

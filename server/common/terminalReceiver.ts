@@ -12,7 +12,7 @@
  *   ws.onmessage = (e) => receiver.receive(new Uint8Array(e.data), (ack) => ws.send(ack));
  */
 import { AckCounter } from './flowControl.ts';
-import { decode, frames, isFrameError, type FrameError } from './frames.ts';
+import { CTRL_C, decode, frames, isFrameError, type FrameError } from './frames.ts';
 import { Emitter, type Disposable } from './lifecycle.ts';
 
 /** Where a receiver delivers what the server sends: the client's screen (an xterm). */
@@ -48,8 +48,7 @@ export const SCREEN_AHEAD_BYTES = 16 * 1024;
  */
 export const INTERRUPT_HOLD_MS = 100;
 
-/** ETX, what Ctrl-C types. */
-const CTRL_C = 0x03;
+const CTRL_C_TEXT = String.fromCharCode(CTRL_C);
 
 export class TerminalReceiver implements Disposable {
   private readonly _acks = new AckCounter();
@@ -80,7 +79,7 @@ export class TerminalReceiver implements Disposable {
    * output is held back for at most INTERRUPT_HOLD_MS (see there).
    */
   sending(input: Uint8Array | string): void {
-    const ctrlC = typeof input === 'string' ? input.includes('\x03') : input.includes(CTRL_C);
+    const ctrlC = typeof input === 'string' ? input.includes(CTRL_C_TEXT) : input.includes(CTRL_C);
     if (!ctrlC || this._waiting.length === 0 || this._skipping || this._holdTimer !== undefined) return;
     this._holdTimer = setTimeout(() => {
       this._holdTimer = undefined;

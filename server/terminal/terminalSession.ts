@@ -17,7 +17,7 @@ import crypto from 'node:crypto';
 import * as pty from 'node-pty';
 import type { NodeName } from '../common/api.ts';
 import { CloseCode } from '../common/api.ts';
-import { frames } from '../common/frames.ts';
+import { CTRL_C, frames } from '../common/frames.ts';
 import { FlowController, HIGH_WATERMARK_BYTES, LOW_WATERMARK_BYTES } from '../common/flowControl.ts';
 import { atPrompt, looksLikePrompt } from '../common/prompt.ts';
 import { DisposableStore, Emitter, toDisposable, type Disposable } from '../common/lifecycle.ts';
@@ -63,9 +63,6 @@ export const TURN_BUDGET_BYTES = 64 * 1024;
 
 /** After the host-side pty is sent SIGHUP, it gets this long to exit before SIGKILL. */
 const PTY_KILL_AFTER_MS = 2_000;
-
-/** ETX, what Ctrl-C types. */
-const CTRL_C = 0x03;
 
 /** Initial size until the browser sends its real one. */
 const DEFAULT_COLS = 80;
