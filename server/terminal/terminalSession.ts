@@ -398,18 +398,27 @@ export class TerminalSession implements Disposable {
     this._updatePause();
   }
 
-  /** Replaces the client's screen with the mirror's. Everything the shell wrote before now is
-   * in the mirror; what it writes from now on is queued. Once the mirror has parsed up to here,
-   * its screen is exactly the snapshot; then the queue follows. */
+  /** Replaces the client's screen with the mirror's. */
   private _sendSnapshot(socket: TerminalSocket): void {
+    this._sendScreen(socket, () => this._sendMirrorSnapshot(socket));
+  }
+
+  /** The shape both a snapshot and a skip's end share: the queue starts again from the mirror's
+   * screen. What the shell wrote before now is in the mirror; what it writes from now on is
+   * queued. Once the mirror has parsed up to here, `send` sends its screen; then the queue follows. */
+  private _sendScreen(socket: TerminalSocket, send: () => void): void {
     this._queue.clear();
     this._attaching = true;
     this._mirror.whenParsed(() => {
       if (this._socket !== socket || this.isEnded) return;
-      socket.send(frames.snapshot(this._mirror.cols, this._mirror.rows, this._mirror.snapshot()));
+      send();
       this._attaching = false;
       this._flush();
     });
+  }
+
+  private _sendMirrorSnapshot(socket: TerminalSocket): void {
+    socket.send(frames.snapshot(this._mirror.cols, this._mirror.rows, this._mirror.snapshot()));
   }
 
   /** A viewer's screen restarts from the mirror's, as in _sendSnapshot, on its own queue. */
@@ -524,14 +533,11 @@ export class TerminalSession implements Disposable {
   /** A skip ends by redrawing the learner's screen as the mirror's (ScreenMirror.redraw), which
    * keeps the scrollback the learner had seen; on the alternate screen, with a snapshot. */
   private _sendSkipEnd(socket: TerminalSocket): void {
-    this._queue.clear();
-    this._attaching = true;
     const started = this._skipStarted;
-    this._mirror.whenParsed(() => {
-      if (this._socket !== socket || this.isEnded) return;
+    this._sendScreen(socket, () => {
       const redraw = this._mirror.redraw();
       if (redraw === undefined) {
-        socket.send(frames.snapshot(this._mirror.cols, this._mirror.rows, this._mirror.snapshot()));
+        this._sendMirrorSnapshot(socket);
       } else {
         const bytes = Buffer.byteLength(redraw, 'utf8');
         socket.send(frames.outputText(redraw, bytes));
@@ -539,8 +545,6 @@ export class TerminalSession implements Disposable {
         this._bytesOut += bytes;
       }
       this._lastSkipMs = performance.now() - started;
-      this._attaching = false;
-      this._flush();
     });
   }
 
