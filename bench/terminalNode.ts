@@ -274,6 +274,10 @@ interface LoopDelay {
   gcs: number;
   gcMax: number;
   gcOver10: number;
+  /** Learner A's skips (Ctrl-C during a flood) so far, and the server's time of the last one
+   * from the Ctrl-C to its redraw sent (ms). */
+  skips: number;
+  lastSkipMs: number;
 }
 
 async function startServer(dataDir: string): Promise<Server> {
@@ -288,6 +292,7 @@ async function startServer(dataDir: string): Promise<Server> {
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...prof, '--import', 'tsx', SELF, '--serve', dataDir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let engineHost = '';
   let onDelay: ((d: LoopDelay) => void) | undefined;
+  let delay: LoopDelay | undefined;
   let lines = '';
   child.stdout!.on('data', (d: Buffer) => {
     lines += d.toString();
@@ -297,8 +302,11 @@ async function startServer(dataDir: string): Promise<Server> {
       // What extra flags make the server print (--trace-gc) goes to the bench's stderr.
       if (prof.length && !line.startsWith('BENCH ')) console.error(`server: ${line}`);
       const m = /^BENCH loop-delay (\S+) (\S+) (\S+) (\S+) (\S+) (\S+)/.exec(line);
+      const k = /^BENCH skips (\S+) (\S+)/.exec(line);
       lines = lines.slice(nl + 1);
-      if (m) onDelay?.({ p50: Number(m[1]), p99: Number(m[2]), max: Number(m[3]), gcs: Number(m[4]), gcMax: Number(m[5]), gcOver10: Number(m[6]) });
+      if (m) delay = { p50: Number(m[1]), p99: Number(m[2]), max: Number(m[3]), gcs: Number(m[4]), gcMax: Number(m[5]), gcOver10: Number(m[6]), skips: 0, lastSkipMs: NaN };
+      // The skips line ends the report.
+      if (k && delay) onDelay?.({ ...delay, skips: Number(k[1]), lastSkipMs: Number(k[2]) });
     }
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -344,6 +352,10 @@ async function serve(dir: string): Promise<void> {
     const ms = (ns: number) => (ns / 1e6).toFixed(2);
     const gcMax = gc.length ? Math.max(...gc) : 0;
     console.log(`BENCH loop-delay ${ms(delay.percentile(50))} ${ms(delay.percentile(99))} ${ms(delay.max)} ${gc.length} ${gcMax.toFixed(2)} ${gc.filter((d) => d > 10).length}`);
+    // And learner A's node1 terminal's skips (Ctrl-C during a flood): how many, and the last one's
+    // server time from the Ctrl-C to its redraw sent.
+    const a = lab.terminals.stats().find((t) => t.node === 'node1' && t.attached && t.skips > 0);
+    console.log(`BENCH skips ${a?.skips ?? 0} ${(a?.lastSkipMs ?? NaN).toFixed(2)}`);
     delay.reset();
     gc = [];
   });
@@ -487,8 +499,14 @@ export async function nodeBench(): Promise<void> {
     step(`Ctrl-C under yes → prompt, ${CTRLC_RUNS} runs each`);
     const ccShip: number[] = [];
     const ccRaw: number[] = [];
+    // Per Shiplab run: whether the server skipped, and its own time to the redraw.
+    const ccServer: string[] = [];
+    let skipsBefore = (await server.loopDelay()).skips;
     for (let i = 0; i < CTRLC_RUNS; i++) {
       ccShip.push(await ctrlC(ship));
+      const d = await server.loopDelay();
+      ccServer.push(d.skips > skipsBefore ? f1(d.lastSkipMs) : 'no skip');
+      skipsBefore = d.skips;
       ccRaw.push(await ctrlC(raw));
     }
 
@@ -517,6 +535,7 @@ export async function nodeBench(): Promise<void> {
     console.log(row('echo, B floods through raw', floodShipUnderRaw!, floodRaw!));
     console.log(`  flood rate into B: Shiplab ${f1(shipFloodRate / 1e6)} MB/s, raw ${f1(rawFloodRate / 1e6)} MB/s`);
     console.log(`  Ctrl-C under yes → prompt (ms)       Shiplab ${ccShip.map((x) => x.toFixed(0)).join(', ')} (max ${f1(Math.max(...ccShip))})   raw ${ccRaw.map((x) => x.toFixed(0)).join(', ')} (max ${f1(Math.max(...ccRaw))})   ratio of medians ${f1(pct(ccShip, 50) / pct(ccRaw, 50))}×`);
+    console.log(`    the server's Ctrl-C → redraw sent (ms): ${ccServer.join(', ')}`);
     const got = (x: { receivedMb: number }) => `${f1(x.receivedMb)} MB received`;
     console.log(`  throughput ${MB} MB into a Node client   Shiplab ${f1(tpShip.mbps)} MB/s (${got(tpShip)})   raw ${f1(tpRaw.mbps)} MB/s   ${f2(tpShip.mbps / tpRaw.mbps)}×`);
     console.log(`  throughput ${MB} MB into TermClient      Shiplab ${f1(tpParsed.mbps)} MB/s (${got(tpParsed)}; a headless xterm parses every byte before it acks)   ${f2(tpParsed.mbps / tpRaw.mbps)}×`);
