@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutputQueue } from './outputQueue.ts';
+import { OutputQueue, TAKE_MAX_BYTES } from './outputQueue.ts';
 import { COMPACT_AT_CHARS, compactText, runKeepChars } from './scrollCuts.ts';
 
 const lines = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i) + '\r\n').join('');
@@ -67,7 +67,7 @@ describe('OutputQueue', () => {
     q.push(lines(10_000, () => '\x1b[1mY\x1b[0m'));
     expect(q.compact(1000, 80, true)).toBe(0);
     expect(q.compactAt(1000, 80)).toBe(2 * q.bytes);
-    q.take(q.bytes);
+    while (q.bytes > 0) q.take(q.bytes);
     expect(q.compactAt(1000, 80)).toBe(COMPACT_AT_CHARS);
   });
 
@@ -78,5 +78,12 @@ describe('OutputQueue', () => {
     expect(q.compact(10, 80, false)).toBe(0);
     expect(q.compact(10, 80, true)).toBeGreaterThan(run.length / 2);
     expect(q.bytes % 80).toBe(run.length % 80);
+  });
+
+  it('takes at most TAKE_MAX_BYTES at a time, so what it joins stays a small string', () => {
+    const q = new OutputQueue();
+    for (let i = 0; i < 10; i++) q.push('z'.repeat(30_000));
+    expect(q.take(1 << 20).bytes).toBe(TAKE_MAX_BYTES);
+    expect(q.bytes).toBe(300_000 - TAKE_MAX_BYTES);
   });
 });

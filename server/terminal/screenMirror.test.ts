@@ -2,7 +2,7 @@ import headless from '@xterm/headless';
 import serializePkg from '@xterm/addon-serialize';
 import { describe, expect, it } from 'vitest';
 import { MIRROR_SCROLLBACK_LINES, ScreenMirror } from './screenMirror.ts';
-import { lineCuts, plainCut, runCuts, runKeepChars, trailingRun } from './scrollCuts.ts';
+import { compactChunks, compactText, lineCuts, plainCut, runCuts, runKeepChars, trailingRun } from './scrollCuts.ts';
 
 /** What an xterm that parses every byte shows: the mirror must restore exactly this. */
 async function reference(chunks: string[], cols: number, rows: number): Promise<string> {
@@ -96,6 +96,50 @@ describe('runCuts', () => {
   it('keeps its head through the second character that can end a sequence', () => {
     const text = '[31;1' + 'm' + 'b'.repeat(5_000);
     expect(runCuts(text, 20, 10)[0]!.from).toBe(6);
+  });
+});
+
+describe('compactChunks', () => {
+  /** Splits `text` into pieces of the given lengths, cycling through them. */
+  const split = (text: string, sizes: number[]) => {
+    const out: string[] = [];
+    for (let at = 0, k = 0; at < text.length; k++) {
+      out.push(text.slice(at, at + sizes[k % sizes.length]!));
+      at += sizes[k % sizes.length]!;
+    }
+    return out;
+  };
+  const cases: [string, string][] = [
+    ['one long run', 'a'.repeat(50_000)],
+    ['a prompt, then a long run', 'root@node1:~# tr\r\n' + 'a'.repeat(40_000)],
+    ['lines, then a long run', Array.from({ length: 3000 }, (_, i) => `line ${i}\r\n`).join('') + 'x'.repeat(30_000)],
+    ['a run after an escape', 'ok\x1b[0m' + '12;' + 'b'.repeat(30_000)],
+    ['a run of digits and spaces only (no head ends)', '\r\n' + '1 '.repeat(20_000)],
+    ['lines only', Array.from({ length: 5000 }, (_, i) => `y${i}\r\n`).join('')],
+    ['a short run', 'abc\r\n'.repeat(100) + 'z'.repeat(500)],
+    ['UTF-8 before the run', 'ä€😀\r\n'.repeat(3000) + 'q'.repeat(25_000)],
+  ];
+  for (const [name, text] of cases) {
+    it(`drops what compactText drops from the joined text, with the run in slices: ${name}`, () => {
+      for (const plainWrap of [true, false]) {
+        for (const sizes of [[text.length], [4096], [997, 13, 65_536], [1]]) {
+          const chunks = split(text, sizes);
+          const run = trailingRun(text, 0);
+          const out = compactChunks(chunks, run, 100, 80, plainWrap);
+          const want = compactText(text, 100, 80, plainWrap);
+          expect(out.prefix + out.run.join('')).toBe(want);
+          expect(out.dropped).toBe(text.length - want.length);
+          expect(out.run.every((p) => /^[ -~]+$/.test(p))).toBe(true);
+        }
+      }
+    });
+  }
+
+  it('cuts a run that began before the chunks as if it began with them', () => {
+    const chunks = ['a'.repeat(9000), 'a'.repeat(9000)];
+    const out = compactChunks(chunks, 1_000_000, 100, 80, true);
+    expect(out.prefix).toBe('');
+    expect(out.prefix + out.run.join('')).toBe(compactText(chunks.join(''), 100, 80, true));
   });
 });
 

@@ -16,7 +16,7 @@ import type { Disposable } from '../common/lifecycle.ts';
 import { MAX_FRAME_BYTES } from '../common/frames.ts';
 import { SCROLLBACK_LINES } from '../common/flowControl.ts';
 import { cursorLineText, screenText } from '../common/screenText.ts';
-import { compactAt, compactText, trailingRun } from './scrollCuts.ts';
+import { compactAt, compactChunks, trailingRun } from './scrollCuts.ts';
 
 const { Terminal } = headless;
 const { SerializeAddon } = serializePkg;
@@ -162,18 +162,20 @@ export class ScreenMirror implements Disposable {
     this._term.write('', fn);
   }
 
-  /** Drops what would scroll out unparsed (runCuts, lineCuts), keeping the pending output as one
-   * string. */
+  /** Drops what would scroll out unparsed (runCuts, lineCuts): the pending output becomes the
+   * compacted text before the run it ends with, then that run's pieces. */
   private _compact(): void {
     if (this._pending.length === 0) return;
-    const joined = this._pending.length === 1 ? this._pending[0]! : this._pending.join('');
     // Long wrapped lines only where wrapping is plain (the parser's modes as of what it has
-    // parsed: a mode change still queued is a race accepted here).
-    const text = compactText(joined, this.keepLines, this._term.cols, this.plainWrap);
-    this._dropped += joined.length - text.length;
-    this._backlog -= joined.length - text.length;
-    this._pending = [text];
-    this._pendingChars = text.length;
+    // parsed: a mode change still queued is a race accepted here). The run the output ends with
+    // stays in slices (compactChunks).
+    const out = compactChunks(this._pending, this._trailingRun, this.keepLines, this._term.cols, this.plainWrap);
+    this._dropped += out.dropped;
+    this._backlog -= out.dropped;
+    // What a cut took from the run is gone from the run the output ends with.
+    this._trailingRun -= out.runCut;
+    this._pending = out.prefix.length === 0 ? out.run : [out.prefix, ...out.run];
+    this._pendingChars -= out.dropped;
   }
 
   /** Hands the pending output to the parser. */
@@ -182,19 +184,22 @@ export class ScreenMirror implements Disposable {
     this._timer = undefined;
     if (this._disposed || this._pendingChars === 0) return;
     this._compact();
-    const text = this._pending[0]!;
+    const chunks = this._pending;
     const parsed = this._parsedCallback;
     this._pending = [];
     this._pendingChars = 0;
     // In slices, so xterm can yield between them (PARSE_SLICE_CHARS); a surrogate pair split
-    // between two slices is joined again by xterm's decoder.
-    for (let at = 0; at < text.length; at += PARSE_SLICE_CHARS) {
-      const slice = at === 0 && text.length <= PARSE_SLICE_CHARS ? text : text.slice(at, at + PARSE_SLICE_CHARS);
-      this._term.write(slice, () => {
-        this._backlog -= slice.length;
-        if (at + PARSE_SLICE_CHARS >= text.length) parsed?.();
-      });
-    }
+    // between two slices is joined again by xterm's decoder. Chunk by chunk: never joined.
+    chunks.forEach((text, k) => {
+      for (let at = 0; at < text.length; at += PARSE_SLICE_CHARS) {
+        const slice = at === 0 && text.length <= PARSE_SLICE_CHARS ? text : text.slice(at, at + PARSE_SLICE_CHARS);
+        const last = k === chunks.length - 1 && at + PARSE_SLICE_CHARS >= text.length;
+        this._term.write(slice, () => {
+          this._backlog -= slice.length;
+          if (last) parsed?.();
+        });
+      }
+    });
   }
 
   resize(cols: number, rows: number): void {

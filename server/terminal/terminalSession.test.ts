@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../common/api.ts';
 import { decode, frames, isFrameError, type Frame } from '../common/frames.ts';
 import headless from '@xterm/headless';
-import { AckCounter, HIGH_WATERMARK_BYTES, SCROLLBACK_LINES } from '../common/flowControl.ts';
+import { ACK_CHUNK_BYTES, AckCounter, HIGH_WATERMARK_BYTES, SCROLLBACK_LINES } from '../common/flowControl.ts';
 import { logger } from '../core/log.ts';
 import type { SandboxInfo } from '../sandbox/types.ts';
 import { localNodeShell, markedHostPids } from './nodeShell.ts';
@@ -247,7 +247,9 @@ describe('TerminalSession viewers (local bash)', { timeout: 30_000 }, () => {
     expect(s.stats.compacted).toBeGreaterThan(2_000_000);
     sock.autoAck = true;
     s.ack(s.stats.unacked);
-    await until('caught up', () => s.stats.unacked === 0 && s.stats.pendingBytes === 0);
+    // Caught up: nothing queued, and less than one ack's worth in flight (a client acks in
+    // ACK_CHUNK_BYTES; the output now goes out in frames of TAKE_MAX_BYTES).
+    await until('caught up', () => s.stats.unacked < ACK_CHUNK_BYTES && s.stats.pendingBytes === 0);
     const term = new headless.Terminal({ cols: 80, rows: 24, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
     await new Promise<void>((r) => term.write(sock.text, r));
     const buf = term.buffer.active;

@@ -688,8 +688,9 @@ export class TerminalSession implements Disposable {
     const reason = `the shell ended with exit code ${exitCode}`;
     if (socket && !this._ending) {
       // The shell is gone: its last words go out whatever the window says (bounded by HIGH).
-      if (!this._attaching && this._queue.bytes > 0) {
+      while (!this._attaching && this._queue.bytes > 0) {
         const { text, bytes } = this._queue.take(this._queue.bytes);
+        if (bytes === 0) break;
         socket.send(frames.outputText(text, bytes));
       }
       socket.send(frames.exit(exitCode));
