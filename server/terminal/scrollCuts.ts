@@ -155,9 +155,7 @@ export function compactAt(trailing: number, keepLines: number, cols: number): nu
 
 /** `text` without what would scroll out of `keepLines` rows: long wrapped runs first (only when
  * `plainWrap`: auto-wrap on and insert mode off), then whole lines. */
-export const CUTSTATS = { calls: 0, chars: 0, kept: 0 };
 export function compactText(text: string, keepLines: number, cols: number, plainWrap: boolean): string {
-  CUTSTATS.calls++; CUTSTATS.chars += text.length;
   const t = plainWrap ? without(text, runCuts(text, keepLines, cols)) : text;
   return without(t, lineCuts(t, keepLines));
 }
@@ -168,8 +166,9 @@ export interface CompactedChunks {
   prefix: string;
   /** The trailing run, or what a cut left of it: printable ASCII, one byte a character. */
   run: string[];
-  /** Characters dropped, in all and from the run. */
+  /** Characters dropped, in all. */
   dropped: number;
+  /** Characters dropped from the run: the output's trailing run is this much shorter. */
   runCut: number;
 }
 
@@ -198,7 +197,6 @@ export function compactChunks(chunks: readonly string[], run: number, keepLines:
       left = 0;
     } else left -= n;
   }
-  if (run === 0) i = chunks.length;
   const before = chunks.slice(0, i);
   if (i < chunks.length && at > 0) before.push(chunks[i]!.slice(0, at));
   const joined = before.length === 1 ? before[0]! : before.join('');
