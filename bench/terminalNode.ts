@@ -17,7 +17,7 @@
  * Figures: echo idle p50/p99, echo while B floods p50/p99, Ctrl-C under `yes` → prompt (each of
  * SHIPLAB_BENCH_CTRLC_RUNS runs), throughput of SHIPLAB_BENCH_MB MB into the client, server RSS
  * idle and during the flood, with ratios. Env: SHIPLAB_BENCH_SAMPLES (300), SHIPLAB_BENCH_MB (50),
- * SHIPLAB_BENCH_CTRLC_RUNS (5), SHIPLAB_BENCH_FLOOD_S (warm-up of a flood before sampling, 3),
+ * SHIPLAB_BENCH_CTRLC_RUNS (5), SHIPLAB_BENCH_TP_RUNS (3), SHIPLAB_BENCH_FLOOD_S (warm-up of a flood before sampling, 3),
  * SHIPLAB_BENCH_PROF (a directory: the server writes a V8 CPU profile there),
  * SHIPLAB_BENCH_SERVER_FLAGS (more node flags for the server, e.g. --trace-gc).
  */
@@ -41,6 +41,9 @@ const SELF = fileURLToPath(import.meta.url);
 const SAMPLES = Number(process.env.SHIPLAB_BENCH_SAMPLES ?? 300);
 const MB = Number(process.env.SHIPLAB_BENCH_MB ?? 50);
 export const CTRLC_RUNS = Number(process.env.SHIPLAB_BENCH_CTRLC_RUNS ?? 5);
+/** Throughput runs of each path, interleaved (Shiplab, raw, Shiplab, …): one run's rate moved
+ * between 18 and 30 MB/s from run to run here, raw's as much as Shiplab's. */
+const TP_RUNS = Number(process.env.SHIPLAB_BENCH_TP_RUNS ?? 3);
 const FLOOD_WARMUP_MS = Number(process.env.SHIPLAB_BENCH_FLOOD_S ?? 3) * 1000;
 /** Characters typed per line before Ctrl-U clears it (no wrapping at 120 columns). */
 const CHARS_PER_LINE = 30;
@@ -63,6 +66,8 @@ function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
+/** The run with the median rate. */
+const median = <T extends { mbps: number }>(runs: T[]): T => [...runs].sort((x, y) => x.mbps - y.mbps)[Math.floor((runs.length - 1) / 2)]!;
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
 
@@ -510,14 +515,20 @@ export async function nodeBench(): Promise<void> {
       ccRaw.push(await ctrlC(raw));
     }
 
-    step(`throughput of ${MB} MB`);
+    step(`throughput of ${MB} MB, ${TP_RUNS} runs each, interleaved`);
     const wire = await wireTty(a, 'node1');
     ttys.push(wire);
     await sleep(200);
     const tpRss = sampleRss(server.pid);
-    const tpShip = await throughput(wire);
+    const tpShips: { mbps: number; receivedMb: number }[] = [];
+    const tpRaws: { mbps: number }[] = [];
+    for (let i = 0; i < TP_RUNS; i++) {
+      tpShips.push(await throughput(wire));
+      tpRaws.push(await throughput(raw));
+    }
     const rssTp = tpRss.stop();
-    const tpRaw = await throughput(raw);
+    const tpShip = median(tpShips);
+    const tpRaw = median(tpRaws);
     wire.close();
     // The same into a TermClient, whose headless xterm parses every byte before it acks (the
     // wire client above replaced the first one).
@@ -537,7 +548,7 @@ export async function nodeBench(): Promise<void> {
     console.log(`  Ctrl-C under yes → prompt (ms)       Shiplab ${ccShip.map((x) => x.toFixed(0)).join(', ')} (max ${f1(Math.max(...ccShip))})   raw ${ccRaw.map((x) => x.toFixed(0)).join(', ')} (max ${f1(Math.max(...ccRaw))})   ratio of medians ${f1(pct(ccShip, 50) / pct(ccRaw, 50))}×`);
     console.log(`    the server's Ctrl-C → redraw sent (ms): ${ccServer.join(', ')}`);
     const got = (x: { receivedMb: number }) => `${f1(x.receivedMb)} MB received`;
-    console.log(`  throughput ${MB} MB into a Node client   Shiplab ${f1(tpShip.mbps)} MB/s (${got(tpShip)})   raw ${f1(tpRaw.mbps)} MB/s   ${f2(tpShip.mbps / tpRaw.mbps)}×`);
+    console.log(`  throughput ${MB} MB into a Node client   Shiplab ${f1(tpShip.mbps)} MB/s (${got(tpShip)})   raw ${f1(tpRaw.mbps)} MB/s   ${f2(tpShip.mbps / tpRaw.mbps)}× (medians; each run: Shiplab ${tpShips.map((t) => f1(t.mbps)).join(', ')}, raw ${tpRaws.map((t) => f1(t.mbps)).join(', ')})`);
     console.log(`  throughput ${MB} MB into TermClient      Shiplab ${f1(tpParsed.mbps)} MB/s (${got(tpParsed)}; a headless xterm parses every byte before it acks)   ${f2(tpParsed.mbps / tpRaw.mbps)}×`);
     const loop = (d: LoopDelay) => `p50 ${f2(d.p50)} / p99 ${f2(d.p99)} / max ${f2(d.max)} (GC: ${d.gcs}, longest ${f1(d.gcMax)}, ${d.gcOver10} over 10 ms)`;
     console.log(`  server event-loop delay (ms)         idle echo ${loop(idleLoop)}`);
