@@ -38,14 +38,6 @@ export const MIRROR_DELAY_MS = 15;
  * parses at once anyway), and parses a tenth of what a 15 ms cadence would. */
 export const MIRROR_MAX_DELAY_MS = 150;
 
-/** Pending output that a compaction could not cut yet, because its plain lines are still too
- * few, waits for more (the next compaction at twice as much) instead of being parsed at once, up
- * to this many characters. Lines longer than 62 characters fill COMPACT_AT_CHARS with fewer lines
- * than keepLines (1,058 here), so a flood of such lines was never cut and the mirror parsed every
- * byte of it: 0.9 s of the server's 2.7 s for 50 MB of 71-character lines. Output with escapes
- * among its lines cannot be cut at all and is still parsed at once. */
-const MIRROR_HOLD_MAX_CHARS = 512 * 1024;
-
 /** The parser is handed pending output in slices of at most this many characters: xterm checks
  * its time budget (12 ms) between writes, not inside one, and one write of 370 K characters of
  * `yes` took 280 ms of the event loop. 16 K characters of `yes` parse in ~2 ms here. */
@@ -70,12 +62,6 @@ export class ScreenMirror implements Disposable {
   /** Length of the run of printable ASCII that pending output ends with (a long line in the
    * making raises the compaction threshold, see scrollCuts.ts' COMPACT_AT_CHARS). */
   private _trailingRun = 0;
-  /** Pending characters the last compaction left (0 once drained): the next waits for twice as
-   * many. */
-  private _compactedTo = 0;
-  /** Whether the last compaction left plain lines that more output may cut: no escape in the
-   * last half of what it left. */
-  private _plainLinesLeft = false;
   private _dropped = 0;
   private _written = 0;
 
@@ -130,14 +116,11 @@ export class ScreenMirror implements Disposable {
     this._pendingChars += data.length;
     this._trailingRun = trailingRun(data, this._trailingRun);
     this._parsedCallback = parsed ?? this._parsedCallback;
-    const compactAt = Math.max(this._compactAt(), 2 * this._compactedTo);
+    const compactAt = this._compactAt();
     if (this._pendingChars >= compactAt) {
       this._compact();
-      this._compactedTo = this._pendingChars;
-      // Little to drop (colours, short bursts): the parser gets it now, as it would have before;
-      // plain lines that are only too few yet wait for more (MIRROR_HOLD_MAX_CHARS).
-      const wait = this._plainLinesLeft && this._pendingChars < MIRROR_HOLD_MAX_CHARS;
-      if (this._pendingChars >= compactAt / 2 && !wait) return this._drain();
+      // Nothing to drop (colours, short bursts): the parser gets it now, as it would have before.
+      if (this._pendingChars >= compactAt / 2) return this._drain();
     }
     this._timer ??= setTimeout(() => this._onTimer(), MIRROR_DELAY_MS);
   }
@@ -193,10 +176,6 @@ export class ScreenMirror implements Disposable {
     this._trailingRun -= out.runCut;
     this._pending = out.prefix.length === 0 ? out.run : [out.prefix, ...out.run];
     this._pendingChars -= out.dropped;
-    // ESC stands for every character that is not plain: the others (BEL, SO, SI, C1) are rare
-    // outside sequences that ESC begins, and a wrong guess only costs a wait or a parse.
-    const plainTail = out.prefix.length - 1 - out.prefix.lastIndexOf('\x1b') + (this._pendingChars - out.prefix.length);
-    this._plainLinesLeft = plainTail >= this._pendingChars / 2;
   }
 
   /** Hands the pending output to the parser. */
@@ -209,7 +188,6 @@ export class ScreenMirror implements Disposable {
     const parsed = this._parsedCallback;
     this._pending = [];
     this._pendingChars = 0;
-    this._compactedTo = 0;
     // In slices, so xterm can yield between them (PARSE_SLICE_CHARS); a surrogate pair split
     // between two slices is joined again by xterm's decoder. Chunk by chunk: never joined.
     chunks.forEach((text, k) => {
