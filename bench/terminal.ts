@@ -27,14 +27,11 @@ import { TermClient } from '../server/robot/termClient.ts';
 import { startLab, type Lab } from '../test/helpers/lab.ts';
 import { typeIn, waitScreen } from '../test/helpers/labPage.ts';
 import { TYPING_RECENT_MS } from '../server/terminal/echoPriority.ts';
-import { CTRLC_RUNS, nodeBench, startFlood } from './terminalNode.ts';
+import { CTRLC_RUNS, median, nodeBench, startFlood, TP_RUNS } from './terminalNode.ts';
 
 const SAMPLES = Number(process.env.SHIPLAB_BENCH_SAMPLES ?? 200);
 const MB = Number(process.env.SHIPLAB_BENCH_MB ?? 50);
 const YES_S = Number(process.env.SHIPLAB_BENCH_YES_S ?? 60);
-/** Throughput runs into the page, and of raw (medians): one run's rate moved between 18 and 30
- * MB/s from run to run here. */
-const TP_RUNS = Number(process.env.SHIPLAB_BENCH_TP_RUNS ?? 3);
 /** `dom` forces xterm's DOM renderer; default lets the page pick WebGL when it can. */
 const RENDERER = process.env.SHIPLAB_BENCH_RENDERER === 'dom' ? '?renderer=dom' : process.env.SHIPLAB_BENCH_RENDERER === 'webgl' ? '?renderer=webgl' : '';
 /** Characters typed per line before Ctrl-U clears it (no wrapping at 80+ columns). */
@@ -218,7 +215,7 @@ async function nodeClientThroughput(lab: Lab, token: string): Promise<number> {
 }
 
 /** The same measurements on a raw `docker exec -it` in a local node-pty (no server, no browser). */
-async function raw(lab: Lab, sandboxId: string): Promise<{ echo: number[]; mbpsRuns: number[]; ctrlC: number }> {
+async function raw(lab: Lab, sandboxId: string): Promise<{ echo: number[]; tpRuns: { mbps: number }[]; ctrlC: number }> {
   const sb = lab.sandboxes.get(sandboxId)!;
   const p = pty.spawn('docker', ['-H', lab.sandboxes.engine.host, 'exec', '-it', '-e', 'TERM=xterm-256color', '-w', '/root', sb.nodes.node1.container, 'bash', '-l'], {
     name: 'xterm-256color',
@@ -269,14 +266,14 @@ async function raw(lab: Lab, sandboxId: string): Promise<{ echo: number[]; mbpsR
   }
   p.write('\x15');
   await new Promise((r) => setTimeout(r, 100));
-  const mbpsRuns: number[] = [];
+  const tpRuns: { mbps: number }[] = [];
   for (let i = 0; i < TP_RUNS; i++) {
     buf = '';
     const before = bytes;
     const t0 = performance.now();
     p.write(FLOOD_CMD + '\r');
     await until(() => /\nDONE-42\r?\n/.test(buf), 600_000);
-    mbpsRuns.push((bytes - before) / 1e6 / ((performance.now() - t0) / 1000));
+    tpRuns.push({ mbps: (bytes - before) / 1e6 / ((performance.now() - t0) / 1000) });
     p.write('clear\r');
     await until(prompt, 20_000);
   }
@@ -288,7 +285,7 @@ async function raw(lab: Lab, sandboxId: string): Promise<{ echo: number[]; mbpsR
   await until(() => buf.includes('^C') && prompt(), 30_000);
   const ctrlC = performance.now() - c0;
   p.kill();
-  return { echo, mbpsRuns, ctrlC };
+  return { echo, tpRuns, ctrlC };
 }
 
 async function main(): Promise<void> {
@@ -327,7 +324,7 @@ async function main(): Promise<void> {
     step(`throughput of ${MB} MB`);
     const tps: Awaited<ReturnType<typeof browserThroughput>>[] = [];
     for (let i = 0; i < TP_RUNS; i++) tps.push(await browserThroughput(page));
-    const tp = [...tps].sort((x, y) => x.mbps - y.mbps)[Math.floor((TP_RUNS - 1) / 2)]!;
+    const tp = median(tps);
     step(`yes for ${YES_S} s`);
     const rssYes = YES_S > 0 ? await yesRss(page) : [];
     const stats = lab.server.terminals.stats();
@@ -350,9 +347,9 @@ async function main(): Promise<void> {
     console.log(row('raw docker exec -it (node-pty)', r.echo));
     console.log(`Ctrl-C under yes → prompt:  browser ${ctrlCs.map((c) => c.ms.toFixed(0)).join(', ')} ms (worst: ${f1(ctrlC.ms)} ms, ${mb(ctrlC.bytesAfter)} MB still arrived after ^C)   raw ${f1(r.ctrlC)} ms`);
     console.log(`  split (ms): server Ctrl-C → redraw sent ${ctrlCs.map((c) => c.serverMs.toFixed(0)).join(', ')}; page key → skip frame handled ${ctrlCs.map((c) => c.skipMs.toFixed(0)).join(', ')}; → redraw handled ${ctrlCs.map((c) => c.redrawMs.toFixed(0)).join(', ')}`);
-    const rawMbps = pct(r.mbpsRuns, 50);
+    const rawMbps = median(r.tpRuns).mbps;
     console.log(`throughput ${MB} MB (medians of ${TP_RUNS}):  browser ${f1(tp.mbps)} MB/s (${f1(tp.receivedMb)} MB received)   Node client ${f1(nodeMbps)} MB/s   raw ${f1(rawMbps)} MB/s`);
-    console.log(`  each run: browser ${tps.map((t) => f1(t.mbps)).join(', ')}; raw ${r.mbpsRuns.map(f1).join(', ')}`);
+    console.log(`  each run: browser ${tps.map((t) => f1(t.mbps)).join(', ')}; raw ${r.tpRuns.map((t) => f1(t.mbps)).join(', ')}`);
     console.log(
       `bench-process RSS (server + playwright driver): throughput max ${mb(Math.max(...tp.rss))} MB; ` +
         (rssYes.length ? `yes ${YES_S}s start ${mb(rssYes[0]!)} MB, max ${mb(Math.max(...rssYes))} MB, end ${mb(rssYes.at(-1)!)} MB` : ''),

@@ -43,7 +43,7 @@ const MB = Number(process.env.SHIPLAB_BENCH_MB ?? 50);
 export const CTRLC_RUNS = Number(process.env.SHIPLAB_BENCH_CTRLC_RUNS ?? 5);
 /** Throughput runs of each path, interleaved (Shiplab, raw, Shiplab, …): one run's rate moved
  * between 18 and 30 MB/s from run to run here, raw's as much as Shiplab's. */
-const TP_RUNS = Number(process.env.SHIPLAB_BENCH_TP_RUNS ?? 3);
+export const TP_RUNS = Number(process.env.SHIPLAB_BENCH_TP_RUNS ?? 3);
 const FLOOD_WARMUP_MS = Number(process.env.SHIPLAB_BENCH_FLOOD_S ?? 3) * 1000;
 /** Characters typed per line before Ctrl-U clears it (no wrapping at 120 columns). */
 const CHARS_PER_LINE = 30;
@@ -67,7 +67,7 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 /** The run with the median rate. */
-const median = <T extends { mbps: number }>(runs: T[]): T => [...runs].sort((x, y) => x.mbps - y.mbps)[Math.floor((runs.length - 1) / 2)]!;
+export const median = <T extends { mbps: number }>(runs: T[]): T => [...runs].sort((x, y) => x.mbps - y.mbps)[Math.floor((runs.length - 1) / 2)]!;
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
 
