@@ -139,12 +139,18 @@ export function runCuts(text: string, keepLines: number, cols: number, end = tex
     let head = start;
     for (let found = 0; head < stop; head++) if (endsSequence(text.charCodeAt(head)) && ++found === 2) break;
     const from = head + 1;
-    const rows = Math.floor((stop - keep - from) / cols);
+    const rows = runCutRows(stop - start, from - start, keepLines, cols);
     if (rows > 0) cuts.push({ from, to: from + rows * cols });
   }
   return cuts;
 }
 
+
+/** Rows of `cols` characters a cut drops from a run `length` long whose head (kept) is
+ * `head` long: all but runKeepChars of what follows the head, in whole rows (0 or less: none). */
+function runCutRows(length: number, head: number, keepLines: number, cols: number): number {
+  return Math.floor((length - head - runKeepChars(keepLines, cols)) / cols);
+}
 
 /** The compaction threshold for pending output that ends with a run of `trailing` printable
  * characters (see COMPACT_AT_CHARS). */
@@ -210,8 +216,8 @@ export function compactChunks(chunks: readonly string[], run: number, keepLines:
 /** runCuts on one run held in pieces: its head, then its last characters, without the rows of
  * `cols` between them that runCuts would drop; undefined when it drops none. */
 function cutRun(pieces: readonly string[], run: number, keepLines: number, cols: number): { pieces: string[]; length: number } | undefined {
-  const keep = runKeepChars(keepLines, cols);
-  if (cols < 1 || run < keep + cols + 1) return undefined;
+  // Nothing to cut even behind an empty head: skip walking the head.
+  if (cols < 1 || runCutRows(run, 0, keepLines, cols) <= 0) return undefined;
   // The head: through the second character that can end a sequence (see runCuts).
   let head = 0;
   let found = 0;
@@ -222,7 +228,7 @@ function cutRun(pieces: readonly string[], run: number, keepLines: number, cols:
     }
   }
   if (found < 2) return undefined;
-  const rows = Math.floor((run - keep - head) / cols);
+  const rows = runCutRows(run, head, keepLines, cols);
   if (rows <= 0) return undefined;
   const from = head;
   const to = head + rows * cols;
