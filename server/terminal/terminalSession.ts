@@ -210,6 +210,8 @@ export class TerminalSession implements Disposable {
   private _skipping = false;
   private _skipStarted = 0;
   private _lastData = 0;
+  /** The last read of this skip ended like a prompt (endsLikePrompt): SKIP_PROMPT_QUIET_MS ends it. */
+  private _skipAtPrompt = false;
   private _skipTimer: ReturnType<typeof setTimeout> | undefined;
   private _skips = 0;
   private _lastSkipMs = 0;
@@ -489,6 +491,7 @@ export class TerminalSession implements Disposable {
     this._skips++;
     this._skipStarted = performance.now();
     this._lastData = this._skipStarted;
+    this._skipAtPrompt = false;
     this._queue.clear();
     // The client drops the output it has not shown yet and waits for the redraw with its screen
     // idle, instead of parsing up to a window of output the redraw supersedes.
@@ -509,21 +512,26 @@ export class TerminalSession implements Disposable {
     });
   }
 
-  /** Ends the skip once output has been quiet for `quietMs`, looking first after `ms`. */
-  private _armSkipTimer(ms: number, quietMs = SKIP_QUIET_MS): void {
+  /** Looks after `ms` whether the skip can end (_endSkipIfQuiet). */
+  private _armSkipTimer(ms: number): void {
     clearTimeout(this._skipTimer);
     // Timers run before the poll phase: after a stall, output already waiting in the socket has
     // not been read yet. setImmediate looks after the poll phase has read it.
-    this._skipTimer = setTimeout(() => setImmediate(() => this._endSkipIfQuiet(quietMs)), ms);
+    this._skipTimer = setTimeout(() => setImmediate(() => this._endSkipIfQuiet()), ms);
   }
 
-  private _endSkipIfQuiet(quietMs: number): void {
+  /** Ends the skip once output has been quiet for SKIP_PROMPT_QUIET_MS after a prompt, or
+   * SKIP_QUIET_MS after anything else; else looks again when that much quiet may have passed. */
+  private _endSkipIfQuiet(): void {
     if (!this._skipping || this.isEnded) return;
     const now = performance.now();
     const quietFor = now - this._lastData;
+    const quietMs = this._skipAtPrompt ? SKIP_PROMPT_QUIET_MS : SKIP_QUIET_MS;
     if ((quietFor < quietMs || this._ptyPaused) && now - this._skipStarted < SKIP_MAX_MS) {
-      // Output came after the prompt-like read: back to the full quiet.
-      return this._armSkipTimer(Math.max(1, SKIP_QUIET_MS - quietFor));
+      // A timer can fire up to a millisecond before performance.now() says it should (libuv
+      // times it from the loop's cached clock): look again for the rest, at the same quiet. It
+      // once fell back to SKIP_QUIET_MS here and a Ctrl-C whose prompt had come waited 15 ms more.
+      return this._armSkipTimer(Math.max(1, quietMs - quietFor));
     }
     this._skipping = false;
     if (this._socket) this._sendSkipEnd(this._socket);
@@ -647,7 +655,9 @@ export class TerminalSession implements Disposable {
     }
     if (this._skipping) {
       this._lastData = now;
-      if (endsLikePrompt(data)) this._armSkipTimer(SKIP_PROMPT_QUIET_MS, SKIP_PROMPT_QUIET_MS);
+      // Output after a prompt-like read (the prompt was not the end): back to the full quiet.
+      this._skipAtPrompt = endsLikePrompt(data);
+      if (this._skipAtPrompt) this._armSkipTimer(SKIP_PROMPT_QUIET_MS);
     }
     else if (this._socket || this._viewers.size > 0) {
       // Text, not bytes: encoded once, into the frame that sends it (OutputQueue).
