@@ -13,9 +13,12 @@
  * SHIPLAB_BENCH_MB (throughput MB, 50), SHIPLAB_BENCH_YES_S (seconds of `yes` for RSS, 60),
  * SHIPLAB_BENCH_TP_RUNS (throughput runs of the page and of raw, medians; 3),
  * SHIPLAB_BENCH_RENDERER=dom|webgl (force a renderer; by default the page uses WebGL unless it
- * is software-rendered, as in headless chromium without a GPU).
+ * is software-rendered, as in headless chromium without a GPU), SHIPLAB_BENCH_TRACE=<dir> (a
+ * chromium performance trace of each Ctrl-C run, ctrlc-<n>.json, for chrome://tracing or Perfetto:
+ * what the page's main thread did between the key and the prompt).
  */
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as pty from 'node-pty';
 import type { Page } from 'playwright-core';
 import { ROOT } from '../server/core/config.ts';
@@ -32,6 +35,8 @@ import { CTRLC_RUNS, median, nodeBench, startFlood, TP_RUNS } from './terminalNo
 const SAMPLES = Number(process.env.SHIPLAB_BENCH_SAMPLES ?? 200);
 const MB = Number(process.env.SHIPLAB_BENCH_MB ?? 50);
 const YES_S = Number(process.env.SHIPLAB_BENCH_YES_S ?? 60);
+/** Where Ctrl-C runs are traced (see the header), or undefined. */
+const TRACE_DIR = process.env.SHIPLAB_BENCH_TRACE;
 /** `dom` forces xterm's DOM renderer; default lets the page pick WebGL when it can. */
 const RENDERER = process.env.SHIPLAB_BENCH_RENDERER === 'dom' ? '?renderer=dom' : process.env.SHIPLAB_BENCH_RENDERER === 'webgl' ? '?renderer=webgl' : '';
 /** Characters typed per line before Ctrl-U clears it (no wrapping at 80+ columns). */
@@ -144,11 +149,18 @@ interface CtrlC {
   redrawMs: number;
   serverMs: number;
   bytesAfter: number;
+  /** The server's event-loop delay, max, from 1 s before the key to the prompt (ms). */
+  loopMaxMs: number;
 }
 
-async function browserCtrlC(page: Page, lab: Lab): Promise<CtrlC> {
+async function browserCtrlC(page: Page, lab: Lab, tracePath?: string): Promise<CtrlC> {
   await typeLine(page, 'node1', 'yes');
-  await page.waitForTimeout(3_000);
+  await page.waitForTimeout(2_000);
+  const browser = page.context().browser()!;
+  if (tracePath) await browser.startTracing(page, { path: tracePath, screenshots: false });
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  await page.waitForTimeout(1_000);
   await page.evaluate(() => Object.assign((window as unknown as { __probe: Record<string, unknown> }).__probe, { wantPrompt: true, promptAt: 0, skipAt: 0, redrawAt: 0, key: 0 }));
   const rendered = () => page.evaluate(() => (window as unknown as { __shiplab: { terminals: { view(n: string): { link: { bytesRendered: number } } } } }).__shiplab.terminals.view('node1').link.bytesRendered);
   const b0 = await rendered();
@@ -159,12 +171,14 @@ async function browserCtrlC(page: Page, lab: Lab): Promise<CtrlC> {
       return p.promptAt ? { key: p.key, skipAt: p.skipAt, redrawAt: p.redrawAt, promptAt: p.promptAt } : false;
     }, null, { timeout: 30_000 })
     .then((h) => h.jsonValue() as Promise<{ key: number; skipAt: number; redrawAt: number; promptAt: number }>);
+  loop.disable();
+  if (tracePath) await browser.stopTracing();
   const bytesAfter = (await rendered()) - b0;
   await page.evaluate(() => ((window as unknown as { __probe: Record<string, unknown> }).__probe.wantPrompt = false));
   const serverMs = lab.server.terminals.stats().find((s) => s.node === 'node1' && s.attached)?.lastSkipMs ?? NaN;
   await typeLine(page, 'node1', 'clear');
   const since = (t: number) => (t ? t - p.key : NaN);
-  return { ms: p.promptAt - p.key, skipMs: since(p.skipAt), redrawMs: since(p.redrawAt), serverMs, bytesAfter };
+  return { ms: p.promptAt - p.key, skipMs: since(p.skipAt), redrawMs: since(p.redrawAt), serverMs, bytesAfter, loopMaxMs: loop.max / 1e6 };
 }
 
 /** 50 MB into the browser: MB the shell wrote per second until the end is on the page's screen
@@ -319,7 +333,7 @@ async function main(): Promise<void> {
     await flood.stop();
     step(`Ctrl-C under yes, ${CTRLC_RUNS} runs`);
     const ctrlCs: CtrlC[] = [];
-    for (let i = 0; i < CTRLC_RUNS; i++) ctrlCs.push(await browserCtrlC(page, lab));
+    for (let i = 0; i < CTRLC_RUNS; i++) ctrlCs.push(await browserCtrlC(page, lab, TRACE_DIR && path.join(TRACE_DIR, `ctrlc-${i}.json`)));
     const ctrlC = ctrlCs.reduce((a, b) => (b.ms > a.ms ? b : a));
     step(`throughput of ${MB} MB`);
     const tps: Awaited<ReturnType<typeof browserThroughput>>[] = [];
@@ -346,7 +360,7 @@ async function main(): Promise<void> {
     console.log(row('browser, another learner flooding, rendered', loaded.renderedMs));
     console.log(row('raw docker exec -it (node-pty)', r.echo));
     console.log(`Ctrl-C under yes → prompt:  browser ${ctrlCs.map((c) => c.ms.toFixed(0)).join(', ')} ms (worst: ${f1(ctrlC.ms)} ms, ${mb(ctrlC.bytesAfter)} MB still arrived after ^C)   raw ${f1(r.ctrlC)} ms`);
-    console.log(`  split (ms): server Ctrl-C → redraw sent ${ctrlCs.map((c) => c.serverMs.toFixed(0)).join(', ')}; page key → skip frame handled ${ctrlCs.map((c) => c.skipMs.toFixed(0)).join(', ')}; → redraw handled ${ctrlCs.map((c) => c.redrawMs.toFixed(0)).join(', ')}`);
+    console.log(`  split (ms): server Ctrl-C → redraw sent ${ctrlCs.map((c) => c.serverMs.toFixed(0)).join(', ')}; page key → skip frame handled ${ctrlCs.map((c) => c.skipMs.toFixed(0)).join(', ')}; → redraw handled ${ctrlCs.map((c) => c.redrawMs.toFixed(0)).join(', ')}; server event-loop delay max ${ctrlCs.map((c) => c.loopMaxMs.toFixed(0)).join(', ')}`);
     const rawMbps = median(r.tpRuns).mbps;
     console.log(`throughput ${MB} MB (medians of ${TP_RUNS}):  browser ${f1(tp.mbps)} MB/s (${f1(tp.receivedMb)} MB received)   Node client ${f1(nodeMbps)} MB/s   raw ${f1(rawMbps)} MB/s`);
     console.log(`  each run: browser ${tps.map((t) => f1(t.mbps)).join(', ')}; raw ${r.tpRuns.map((t) => f1(t.mbps)).join(', ')}`);
