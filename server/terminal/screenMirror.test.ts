@@ -215,6 +215,12 @@ describe('ScreenMirror', () => {
     expect(got.dropped).toBeGreaterThan(200_000);
   });
 
+  it('parses a flood of lines longer than 60 characters without parsing all of it', async () => {
+    // 152 characters a line: 64 K characters hold only ~430 of them, fewer than the ~1,000 kept.
+    const got = await mirrored(Array.from({ length: 40 }, () => ('l'.repeat(150) + '\r\n').repeat(250)), 80, 24);
+    expect(got.dropped).toBeGreaterThan(800_000);
+  });
+
   it('parses a flood without parsing all of it', async () => {
     const got = await mirrored(Array.from({ length: 40 }, () => 'y\r\n'.repeat(2000)), 80, 24);
     expect(got.dropped).toBeGreaterThan(200_000);

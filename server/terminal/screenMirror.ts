@@ -16,7 +16,7 @@ import type { Disposable } from '../common/lifecycle.ts';
 import { MAX_FRAME_BYTES } from '../common/frames.ts';
 import { SCROLLBACK_LINES } from '../common/flowControl.ts';
 import { cursorLineText, screenText } from '../common/screenText.ts';
-import { compactAt, compactChunks, trailingRun } from './scrollCuts.ts';
+import { compactAt, compactChunks, countLineFeeds, runKeepChars, trailingRun } from './scrollCuts.ts';
 
 const { Terminal } = headless;
 const { SerializeAddon } = serializePkg;
@@ -42,6 +42,15 @@ export const MIRROR_MAX_DELAY_MS = 150;
  * its time budget (12 ms) between writes, not inside one, and one write of 370 K characters of
  * `yes` took 280 ms of the event loop. 16 K characters of `yes` parse in ~2 ms here. */
 const PARSE_SLICE_CHARS = 16 * 1024;
+/** Pending plain lines are compacted once there are this many times keepLines of them, so a cut
+ * drops at least two thirds. Past COMPACT_AT_CHARS alone (64 K), lines longer than ~60 characters
+ * (64 K over the ~1,050 lines kept) left nothing to cut, and all of such a flood was parsed at
+ * the parser's ~14 ns a character: with 150-character lines, 0.7 of the server's 2.1 s of CPU
+ * for 30 MB (in-process, a page acking 20 ms late), and the pty waited on it. */
+const COMPACT_AT_KEEPS = 3;
+/** Pending output is compacted (or, if nothing drops, parsed) past this many characters whatever
+ * its lines: what a terminal may hold unparsed (one-byte strings: about a MB). */
+const PENDING_MAX_CHARS = 1024 * 1024;
 
 /** Back to the normal buffer (1049), mouse reports off (1000 ends any protocol, 1006 the SGR
  * encoding), then a soft reset (DECSTR: pen, modes, scroll region, charsets, cursor shown). */
@@ -55,6 +64,8 @@ export class ScreenMirror implements Disposable {
   /** Output not handed to the parser yet, and its length. */
   private _pending: string[] = [];
   private _pendingChars = 0;
+  /** Line feeds in the pending output, counted up to COMPACT_AT_KEEPS × keepLines. */
+  private _pendingLines = 0;
   private _timer: ReturnType<typeof setTimeout> | undefined;
   /** When the oldest and the newest pending output came (performance.now() ms). */
   private _firstPendingAt = 0;
@@ -114,19 +125,28 @@ export class ScreenMirror implements Disposable {
     this._written += data.length;
     this._pending.push(data);
     this._pendingChars += data.length;
+    const enough = COMPACT_AT_KEEPS * this.keepLines;
+    if (this._pendingLines < enough) this._pendingLines += countLineFeeds(data, enough - this._pendingLines);
     this._trailingRun = trailingRun(data, this._trailingRun);
     this._parsedCallback = parsed ?? this._parsedCallback;
-    const compactAt = this._compactAt();
-    if (this._pendingChars >= compactAt) {
-      this._compact();
-      // Nothing to drop (colours, short bursts): the parser gets it now, as it would have before.
-      if (this._pendingChars >= compactAt / 2) return this._drain();
+    if (this._compactDue()) {
+      const before = this._pendingChars;
+      const dropped = this._compact();
+      // Less than half dropped (colours on every line, lines too long to hold keepLines of them
+      // in PENDING_MAX_CHARS): the parser gets it now, as it would have before.
+      if (2 * dropped < before) return this._drain();
     }
     this._timer ??= setTimeout(() => this._onTimer(), MIRROR_DELAY_MS);
   }
 
-  private _compactAt(): number {
-    return compactAt(this._trailingRun, this.keepLines, this._term.cols);
+  /** Pending output is worth compacting: past scrollCuts.ts' compactAt, and either it holds
+   * enough lines for a cut to drop most of it (COMPACT_AT_KEEPS), or the run it ends with fills
+   * keepLines rows alone (runCuts), or it is past PENDING_MAX_CHARS. */
+  private _compactDue(): boolean {
+    const keep = this.keepLines;
+    const cols = this._term.cols;
+    if (this._pendingChars < compactAt(this._trailingRun, keep, cols)) return false;
+    return this._pendingLines >= COMPACT_AT_KEEPS * keep || this._trailingRun >= runKeepChars(keep, cols) || this._pendingChars >= PENDING_MAX_CHARS;
   }
 
   /** Rows whose output a screen of this size with the clients' scrollback still shows: what
@@ -163,9 +183,10 @@ export class ScreenMirror implements Disposable {
   }
 
   /** Drops what would scroll out unparsed (runCuts, lineCuts): the pending output becomes the
-   * compacted text before the run it ends with, then that run's pieces. */
-  private _compact(): void {
-    if (this._pending.length === 0) return;
+   * compacted text before the run it ends with, then that run's pieces. Returns the characters
+   * dropped. */
+  private _compact(): number {
+    if (this._pending.length === 0) return 0;
     // Long wrapped lines only where wrapping is plain (the parser's modes as of what it has
     // parsed: a mode change still queued is a race accepted here). The run the output ends with
     // stays in slices (compactChunks).
@@ -176,6 +197,9 @@ export class ScreenMirror implements Disposable {
     this._trailingRun -= out.runCut;
     this._pending = out.prefix.length === 0 ? out.run : [out.prefix, ...out.run];
     this._pendingChars -= out.dropped;
+    // The run holds no line feed.
+    this._pendingLines = countLineFeeds(out.prefix, COMPACT_AT_KEEPS * this.keepLines);
+    return out.dropped;
   }
 
   /** Hands the pending output to the parser. */
@@ -188,6 +212,7 @@ export class ScreenMirror implements Disposable {
     const parsed = this._parsedCallback;
     this._pending = [];
     this._pendingChars = 0;
+    this._pendingLines = 0;
     // In slices, so xterm can yield between them (PARSE_SLICE_CHARS); a surrogate pair split
     // between two slices is joined again by xterm's decoder. Chunk by chunk: never joined.
     chunks.forEach((text, k) => {

@@ -85,6 +85,14 @@ export function without(text: string, ranges: readonly Range[]): string {
   return parts.join('');
 }
 
+/** Line feeds in `text`, counted up to `limit` (a flood of short lines holds one every few
+ * characters: counting them all cost 2.6 ms a MB of `yes`). */
+export function countLineFeeds(text: string, limit = Infinity): number {
+  let n = 0;
+  for (let at = text.indexOf('\n'); at >= 0 && n < limit; at = text.indexOf('\n', at + 1)) n++;
+  return n;
+}
+
 /** Printable ASCII (' ' to '~'): one cell each, so a run of them wraps exactly every `cols`
  * characters. */
 const isPrintableAscii = (c: number) => c >= 0x20 && c <= 0x7e;
