@@ -104,12 +104,11 @@ export class OutputQueue {
     // taken into it).
     const run = Math.min(this._trailingRun, this._bytes);
     const out = compactChunks(this._chunks, run, keepLines, cols, plainWrap);
-    const runChars = out.run.reduce((n, p) => n + p.length, 0);
-    const prefixBytes = out.prefix.length === 0 ? 0 : utf8Length(out.prefix);
-    const bytes = prefixBytes + runChars;
+    // The run is ASCII: a byte a character.
+    this._chunks = [...out.prefix, ...out.run];
+    this._sizes = [...out.prefix.map(utf8Length), ...out.run.map((p) => p.length)];
+    const bytes = this._sizes.reduce((n, b) => n + b, 0);
     const dropped = this._bytes - bytes;
-    this._chunks = out.prefix.length === 0 ? out.run : [out.prefix, ...out.run];
-    this._sizes = this._chunks.map((c, k) => (k === 0 && out.prefix.length > 0 ? prefixBytes : c.length));
     this._bytes = bytes;
     this._trailingRun -= out.runCut;
     this._compactedTo = bytes;

@@ -2,7 +2,7 @@ import headless from '@xterm/headless';
 import serializePkg from '@xterm/addon-serialize';
 import { describe, expect, it } from 'vitest';
 import { MIRROR_SCROLLBACK_LINES, ScreenMirror } from './screenMirror.ts';
-import { compactChunks, compactText, lineCuts, plainCut, runCuts, runKeepChars, trailingRun } from './scrollCuts.ts';
+import { ChunkText, compactChunks, compactText, lineCuts, plainCut, runCuts, runKeepChars, trailingRun } from './scrollCuts.ts';
 
 /** What an xterm that parses every byte shows: the mirror must restore exactly this. */
 async function reference(chunks: string[], cols: number, rows: number): Promise<string> {
@@ -99,6 +99,32 @@ describe('runCuts', () => {
   });
 });
 
+describe('ChunkText', () => {
+  it('reads chunks as the string they make, however they are split', () => {
+    const text = 'ab\r\ncd\x1b[0m\nef\n\n€\x07g\r\n';
+    for (const sizes of [[1], [2, 5], [3, 0, 4], [text.length]]) {
+      const chunks: string[] = [];
+      for (let at = 0, k = 0; at < text.length; k++) {
+        const n = sizes[k % sizes.length]!;
+        chunks.push(text.slice(at, at + n));
+        at += n === 0 ? 0 : n;
+        if (k > 10 * text.length) break;
+      }
+      const t = new ChunkText(chunks);
+      expect(t.length).toBe(text.length);
+      for (let i = -1; i <= text.length + 1; i++) {
+        expect(t.charCodeAt(i)).toEqual(text.charCodeAt(i));
+        expect(t.indexOf('\n', i)).toBe(text.indexOf('\n', i));
+        expect(t.lastIndexOf('\n', i)).toBe(text.lastIndexOf('\n', i));
+        const m = /[\x00-\x07\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
+        m.lastIndex = Math.max(0, i);
+        expect(t.notPlainFrom(Math.max(0, i))).toBe(m.exec(text)?.index ?? text.length);
+      }
+      expect(t.without([{ from: 2, to: 4 }, { from: 9, to: 12 }]).join('')).toBe(text.slice(0, 2) + text.slice(4, 9) + text.slice(12));
+    }
+  });
+});
+
 describe('compactChunks', () => {
   /** Splits `text` into pieces of the given lengths, cycling through them. */
   const split = (text: string, sizes: number[]) => {
@@ -118,6 +144,13 @@ describe('compactChunks', () => {
     ['lines only', Array.from({ length: 5000 }, (_, i) => `y${i}\r\n`).join('')],
     ['a short run', 'abc\r\n'.repeat(100) + 'z'.repeat(500)],
     ['UTF-8 before the run', 'ä€😀\r\n'.repeat(3000) + 'q'.repeat(25_000)],
+    // Past JOIN_MAX_CHARS before the run: read as chunks (ChunkText), not joined.
+    ['many long lines', ('l'.repeat(150) + '\r\n').repeat(2000)],
+    ['long lines, a colour change every 300', Array.from({ length: 2000 }, (_, i) => (i % 300 === 0 ? '\x1b[3' + (i % 8) + 'm' : '') + `${i} ` + 'w'.repeat(140) + '\r\n').join('')],
+    ['long lines with bare line feeds among them', Array.from({ length: 2000 }, (_, i) => 'b'.repeat(120) + (i % 97 === 0 ? '\n' : '\r\n')).join('') + 'tail'],
+    ['long UTF-8 lines, then a run', ('ä€😀 '.repeat(30) + '\r\n').repeat(1500) + 'r'.repeat(9_000)],
+    ['a long line ended, then lines', 'p'.repeat(20_000) + '\r\n' + ('m'.repeat(100) + '\r\n').repeat(1500)],
+    ['one segment starting with the line feed of a split CR LF', '\n' + ('s'.repeat(80) + '\r\n').repeat(2000)],
   ];
   for (const [name, text] of cases) {
     it(`drops what compactText drops from the joined text, with the run in slices: ${name}`, () => {
@@ -127,7 +160,7 @@ describe('compactChunks', () => {
           const run = trailingRun(text, 0);
           const out = compactChunks(chunks, run, 100, 80, plainWrap);
           const want = compactText(text, 100, 80, plainWrap);
-          expect(out.prefix + out.run.join('')).toBe(want);
+          expect(out.prefix.join('') + out.run.join('')).toBe(want);
           expect(out.dropped).toBe(text.length - want.length);
           expect(out.run.every((p) => /^[ -~]+$/.test(p))).toBe(true);
         }
@@ -135,11 +168,18 @@ describe('compactChunks', () => {
     });
   }
 
+  it('keeps long text before the run as slices of its chunks, not one joined string', () => {
+    const text = ('l'.repeat(150) + '\r\n').repeat(2000);
+    const out = compactChunks(split(text, [4096]), 0, 100, 80, true);
+    expect(out.prefix.length).toBeGreaterThan(1);
+    expect(out.prefix.join('')).toBe(compactText(text, 100, 80, true));
+  });
+
   it('cuts a run that began before the chunks as if it began with them', () => {
     const chunks = ['a'.repeat(9000), 'a'.repeat(9000)];
     const out = compactChunks(chunks, 1_000_000, 100, 80, true);
-    expect(out.prefix).toBe('');
-    expect(out.prefix + out.run.join('')).toBe(compactText(chunks.join(''), 100, 80, true));
+    expect(out.prefix).toEqual([]);
+    expect(out.run.join('')).toBe(compactText(chunks.join(''), 100, 80, true));
   });
 });
 

@@ -195,10 +195,12 @@ export class ScreenMirror implements Disposable {
     this._backlog -= out.dropped;
     // What a cut took from the run is gone from the run the output ends with.
     this._trailingRun -= out.runCut;
-    this._pending = out.prefix.length === 0 ? out.run : [out.prefix, ...out.run];
+    this._pending = [...out.prefix, ...out.run];
     this._pendingChars -= out.dropped;
     // The run holds no line feed.
-    this._pendingLines = countLineFeeds(out.prefix, COMPACT_AT_KEEPS * this.keepLines);
+    const enough = COMPACT_AT_KEEPS * this.keepLines;
+    this._pendingLines = 0;
+    for (const p of out.prefix) if (this._pendingLines < enough) this._pendingLines += countLineFeeds(p, enough - this._pendingLines);
     return out.dropped;
   }
 

@@ -24,6 +24,16 @@ export interface Range {
   to: number;
 }
 
+/** What the cuts read of text: a string, or chunks read as one (ChunkText). */
+interface Text {
+  readonly length: number;
+  charCodeAt(i: number): number;
+  indexOf(c: string, from: number): number;
+  lastIndexOf(c: string, from: number): number;
+}
+
+const CR = 0x0d;
+
 /**
  * What of the plain text in [start, end) may go unparsed: a range [from, to) of whole lines, or
  * undefined. Past `to`, `keepLines` line feeds follow before `end`, so the lines of the range
@@ -33,12 +43,12 @@ export interface Range {
  * parser or in this text), and the range lies between two CR LF, so the cursor is in column 0
  * after it with or without it.
  */
-export function plainCut(text: string, keepLines: number, start = 0, end = text.length): Range | undefined {
+export function plainCut(text: Text, keepLines: number, start = 0, end = text.length): Range | undefined {
   let first = text.indexOf('\n', start);
   // Text that starts with the line feed of a CR LF split from it (a read or a frame ended
   // between the two): that line feed is the first line.
   if (first === start) first = text.indexOf('\n', start + 1);
-  if (first <= start || first >= end || text[first - 1] !== '\r') return undefined;
+  if (first <= start || first >= end || text.charCodeAt(first - 1) !== CR) return undefined;
   let at = end;
   for (let n = 0; n < keepLines; n++) {
     at = text.lastIndexOf('\n', at - 1);
@@ -47,27 +57,143 @@ export function plainCut(text: string, keepLines: number, start = 0, end = text.
   // `at` is a line feed with keepLines line feeds from it on: the range ends after the one before
   // it, if that one ends a CR LF and is not the first line's.
   const last = text.lastIndexOf('\n', at - 1);
-  if (last <= first || text[last - 1] !== '\r') return undefined;
+  if (last <= first || text.charCodeAt(last - 1) !== CR) return undefined;
   return { from: first + 1, to: last + 1 };
 }
 
 /** plainCut in every plain segment (between characters that are not plain) long enough to hold
  * `keepLines` lines; ascending. */
-export function lineCuts(text: string, keepLines: number): Range[] {
+export function lineCuts(text: string | ChunkText, keepLines: number): Range[] {
   const cuts: Range[] = [];
   // A segment needs more than keepLines CR LF pairs to give anything up.
   const min = 2 * keepLines + 2;
-  let start = 0;
-  NOT_PLAIN.lastIndex = 0;
-  for (;;) {
-    const m = NOT_PLAIN.exec(text);
-    const end = m ? m.index : text.length;
+  for (let start = 0; ; ) {
+    const end = typeof text === 'string' ? notPlainFrom(text, start) : text.notPlainFrom(start);
     if (end - start > min) {
       const cut = plainCut(text, keepLines, start, end);
       if (cut) cuts.push(cut);
     }
-    if (!m) return cuts;
+    if (end >= text.length) return cuts;
     start = end + 1;
+  }
+}
+
+/** Where the first character that is not plain is in `text` from `from` on; its length if none. */
+function notPlainFrom(text: string, from: number): number {
+  NOT_PLAIN.lastIndex = from;
+  const m = NOT_PLAIN.exec(text);
+  return m ? m.index : text.length;
+}
+
+/**
+ * Chunks of text read as the one string they make, without making it: V8 makes a string over
+ * 128 KiB (64 K two-byte characters) in its large-object space, at ~3 ns a byte here against 0.05
+ * below that, and the text a terminal keeps of a flood of long lines (~1,050 lines of 150
+ * characters) is over that (see compactChunks).
+ */
+export class ChunkText implements Text {
+  readonly length: number;
+  private readonly _chunks: string[];
+  /** Where each chunk starts in the whole. */
+  private readonly _starts: number[] = [];
+
+  constructor(chunks: readonly string[]) {
+    this._chunks = chunks.filter((c) => c.length > 0);
+    let at = 0;
+    for (const c of this._chunks) {
+      this._starts.push(at);
+      at += c.length;
+    }
+    this.length = at;
+  }
+
+  /** The chunk that holds position `pos` (0 <= pos < length). */
+  private _chunkAt(pos: number): number {
+    let lo = 0;
+    let hi = this._chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this._starts[mid]! <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  charCodeAt(pos: number): number {
+    if (pos < 0 || pos >= this.length) return NaN;
+    const k = this._chunkAt(pos);
+    return this._chunks[k]!.charCodeAt(pos - this._starts[k]!);
+  }
+
+  /** String#indexOf of one character. */
+  indexOf(c: string, from: number): number {
+    if (from >= this.length) return -1;
+    for (let k = this._chunkAt(Math.max(0, from)); k < this._chunks.length; k++) {
+      const start = this._starts[k]!;
+      const i = this._chunks[k]!.indexOf(c, Math.max(0, from - start));
+      if (i >= 0) return start + i;
+    }
+    return -1;
+  }
+
+  /** String#lastIndexOf of one character: at `from` or before it. */
+  lastIndexOf(c: string, from: number): number {
+    if (this.length === 0) return -1;
+    from = Math.max(0, Math.min(from, this.length - 1));
+    for (let k = this._chunkAt(from); k >= 0; k--) {
+      const start = this._starts[k]!;
+      const i = this._chunks[k]!.lastIndexOf(c, from - start);
+      if (i >= 0) return start + i;
+    }
+    return -1;
+  }
+
+  /** notPlainFrom over the chunks. */
+  notPlainFrom(from: number): number {
+    if (from >= this.length) return this.length;
+    for (let k = this._chunkAt(from); k < this._chunks.length; k++) {
+      const start = this._starts[k]!;
+      const i = notPlainFrom(this._chunks[k]!, Math.max(0, from - start));
+      if (i < this._chunks[k]!.length) return start + i;
+    }
+    return this.length;
+  }
+
+  /** Whether a run of printable ASCII at least `min` long is in the text (runCuts' probe). */
+  hasRun(min: number): boolean {
+    const step = Math.max(1, Math.floor(min / 2));
+    let scanned = 0;
+    for (let p = step - 1; p < this.length; p += step) {
+      if (p < scanned || !isPrintableAscii(this.charCodeAt(p))) continue;
+      let start = p;
+      while (start > scanned && isPrintableAscii(this.charCodeAt(start - 1)) && p - start < min) start--;
+      let stop = p + 1;
+      while (stop < this.length && isPrintableAscii(this.charCodeAt(stop)) && stop - start < min) stop++;
+      if (stop - start >= min) return true;
+      scanned = stop;
+    }
+    return false;
+  }
+
+  /** The text without the ranges (ascending, disjoint), as slices of the chunks. */
+  without(ranges: readonly Range[]): string[] {
+    const out: string[] = [];
+    const keep = (from: number, to: number) => {
+      for (let k = from < this.length ? this._chunkAt(from) : this._chunks.length; k < this._chunks.length && this._starts[k]! < to; k++) {
+        const start = this._starts[k]!;
+        const c = this._chunks[k]!;
+        const a = Math.max(0, from - start);
+        const b = Math.min(c.length, to - start);
+        if (b > a) out.push(a === 0 && b === c.length ? c : c.slice(a, b));
+      }
+    };
+    let at = 0;
+    for (const r of ranges) {
+      keep(at, r.from);
+      at = r.to;
+    }
+    keep(at, this.length);
+    return out;
   }
 }
 
@@ -125,13 +251,12 @@ export function runKeepChars(keepLines: number, cols: number): number {
  * Only with auto-wrap on and insert mode off, which the caller checks. Ranges are ascending.
  */
 export function runCuts(text: string, keepLines: number, cols: number, end = text.length): Range[] {
-  const keep = runKeepChars(keepLines, cols);
   const cuts: Range[] = [];
   if (cols < 1) return cuts;
   // A run worth cutting is longer than `min`, so it holds one of the positions probed every
   // min/2 characters: only runs found there are walked (a `yes` flood, a run of one character
   // per line, costs a few probes per compaction instead of a walk over every character).
-  const min = keep + cols + 1;
+  const min = runCutMin(keepLines, cols);
   const step = Math.max(1, Math.floor(min / 2));
   let scanned = 0;
   for (let p = step - 1; p < end; p += step) {
@@ -154,6 +279,11 @@ export function runCuts(text: string, keepLines: number, cols: number, end = tex
 }
 
 
+/** The shortest run runCuts may cut: runKeepChars, a row, and a character of head. */
+function runCutMin(keepLines: number, cols: number): number {
+  return runKeepChars(keepLines, cols) + cols + 1;
+}
+
 /** Rows of `cols` characters a cut drops from a run `length` long whose head (kept) is
  * `head` long: all but runKeepChars of what follows the head, in whole rows (0 or less: none). */
 function runCutRows(length: number, head: number, keepLines: number, cols: number): number {
@@ -174,10 +304,15 @@ export function compactText(text: string, keepLines: number, cols: number, plain
   return without(t, lineCuts(t, keepLines));
 }
 
+/** Past this many characters, the text before the run is compacted as chunks (ChunkText) instead
+ * of joined: 64 K two-byte characters are 128 KiB. */
+const JOIN_MAX_CHARS = 64 * 1024;
+
 /** Output held as it came, in chunks, compacted (compactChunks): the text before the run of
- * printable ASCII the output ends with, compacted into one string, and that run's pieces. */
+ * printable ASCII the output ends with, compacted, and that run's pieces. */
 export interface CompactedChunks {
-  prefix: string;
+  /** The text before the run, compacted: one string, or slices of the chunks when long. */
+  prefix: string[];
   /** The trailing run, or what a cut left of it: printable ASCII, one byte a character. */
   run: string[];
   /** Characters dropped, in all. */
@@ -213,12 +348,27 @@ export function compactChunks(chunks: readonly string[], run: number, keepLines:
   }
   const before = chunks.slice(0, i);
   if (i < chunks.length && at > 0) before.push(chunks[i]!.slice(0, at));
-  const joined = before.length === 1 ? before[0]! : before.join('');
-  const prefix = compactText(joined, keepLines, cols, plainWrap);
+  const prefix = compactBefore(before, total - run, keepLines, cols, plainWrap);
+  const prefixLength = prefix.reduce((n, p) => n + p.length, 0);
   const runPieces = run === 0 ? [] : [at > 0 ? chunks[i]!.slice(at) : chunks[i]!, ...chunks.slice(i + 1)];
   const cut = plainWrap ? cutRun(runPieces, run, keepLines, cols) : undefined;
   const runCut = cut ? run - cut.length : 0;
-  return { prefix, run: cut?.pieces ?? runPieces, dropped: joined.length - prefix.length + runCut, runCut };
+  return { prefix, run: cut?.pieces ?? runPieces, dropped: total - run - prefixLength + runCut, runCut };
+}
+
+/** compactText on the text `before` holds (`length` characters): joined while short; past
+ * JOIN_MAX_CHARS read as chunks and cut into slices of them, unless a run in it is long enough
+ * for runCuts (then joined: such a run is cut while it is the run the output ends with, so it
+ * rarely gets here). Why: ~1,050 lines of 150 characters, what a terminal keeps, are over
+ * 128 KiB, and joining them at every compaction made that 60% of the compaction's time. */
+function compactBefore(before: string[], length: number, keepLines: number, cols: number, plainWrap: boolean): string[] {
+  if (length > JOIN_MAX_CHARS) {
+    const text = new ChunkText(before);
+    if (!(plainWrap && cols >= 1 && text.hasRun(runCutMin(keepLines, cols)))) return text.without(lineCuts(text, keepLines));
+  }
+  const joined = before.length === 1 ? before[0]! : before.join('');
+  const prefix = compactText(joined, keepLines, cols, plainWrap);
+  return prefix.length === 0 ? [] : [prefix];
 }
 
 /** runCuts on one run held in pieces: its head, then its last characters, without the rows of
