@@ -9,7 +9,8 @@
  * Measures: keystroke echo p50/p99 (idle, and while another learner floods `yes` in their own
  * sandbox, through the real path from a child process), Ctrl-C under `yes` back to a prompt
  * (SHIPLAB_BENCH_CTRLC_RUNS runs), throughput of 50 MB (`head -c 50000000 /dev/zero | tr '\0' a`), and
- * the server's RSS while flooding. Env: SHIPLAB_BENCH_SAMPLES (echo samples, 200),
+ * the server's RSS while flooding. The server runs in its own process (terminalNode.ts'
+ * startServer), with the flags npm start gives it. Env: SHIPLAB_BENCH_SAMPLES (echo samples, 200),
  * SHIPLAB_BENCH_MB (throughput MB, 50), SHIPLAB_BENCH_YES_S (seconds of `yes` for RSS, 60),
  * SHIPLAB_BENCH_TP_RUNS (throughput runs of the page and of raw, medians; 3),
  * SHIPLAB_BENCH_RENDERER=dom|webgl (force a renderer; by default the page uses WebGL unless it
@@ -17,20 +18,21 @@
  * chromium performance trace of each Ctrl-C run, ctrlc-<n>.json, for chrome://tracing or Perfetto:
  * what the page's main thread did between the key and the prompt).
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as pty from 'node-pty';
-import type { Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { ROOT } from '../server/core/config.ts';
 import { must } from '../server/host/run.ts';
 import { SESSION_COOKIE } from '../server/common/api.ts';
 import { Op } from '../server/common/frames.ts';
 import { LabClient } from '../server/robot/labClient.ts';
 import { TermClient } from '../server/robot/termClient.ts';
-import { startLab, type Lab } from '../test/helpers/lab.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/lab.ts';
 import { typeIn, waitScreen } from '../test/helpers/labPage.ts';
 import { TYPING_RECENT_MS } from '../server/terminal/echoPriority.ts';
-import { CTRLC_RUNS, median, nodeBench, startFlood, TP_RUNS } from './terminalNode.ts';
+import { CTRLC_RUNS, median, nodeBench, sampleRss, startFlood, startServer, TP_RUNS, type Server } from './terminalNode.ts';
 
 const SAMPLES = Number(process.env.SHIPLAB_BENCH_SAMPLES ?? 200);
 const MB = Number(process.env.SHIPLAB_BENCH_MB ?? 50);
@@ -61,6 +63,7 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 }
 const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
 const mb = (bytes: number) => f1(bytes / 1e6);
 
 /** Installs the in-page probes: key time (capturing keydown), parse and render times. */
@@ -151,15 +154,17 @@ interface CtrlC {
   bytesAfter: number;
   /** The server's event-loop delay, max, from 1 s before the key to the prompt (ms). */
   loopMaxMs: number;
+  /** The server's Ctrl-C skips on this terminal so far. */
+  skips: number;
 }
 
-async function browserCtrlC(page: Page, lab: Lab, tracePath?: string): Promise<CtrlC> {
+async function browserCtrlC(page: Page, server: Server, tracePath?: string): Promise<CtrlC> {
   await typeLine(page, 'node1', 'yes');
   await page.waitForTimeout(2_000);
   const browser = page.context().browser()!;
   if (tracePath) await browser.startTracing(page, { path: tracePath, screenshots: false });
-  const loop = monitorEventLoopDelay({ resolution: 1 });
-  loop.enable();
+  // Starts the server's loop-delay window over.
+  await server.loopDelay();
   await page.waitForTimeout(1_000);
   await page.evaluate(() => Object.assign((window as unknown as { __probe: Record<string, unknown> }).__probe, { wantPrompt: true, promptAt: 0, skipAt: 0, redrawAt: 0, key: 0 }));
   const rendered = () => page.evaluate(() => (window as unknown as { __shiplab: { terminals: { view(n: string): { link: { bytesRendered: number } } } } }).__shiplab.terminals.view('node1').link.bytesRendered);
@@ -171,44 +176,39 @@ async function browserCtrlC(page: Page, lab: Lab, tracePath?: string): Promise<C
       return p.promptAt ? { key: p.key, skipAt: p.skipAt, redrawAt: p.redrawAt, promptAt: p.promptAt } : false;
     }, null, { timeout: 30_000 })
     .then((h) => h.jsonValue() as Promise<{ key: number; skipAt: number; redrawAt: number; promptAt: number }>);
-  loop.disable();
+  const loop = await server.loopDelay();
   if (tracePath) await browser.stopTracing();
   const bytesAfter = (await rendered()) - b0;
   await page.evaluate(() => ((window as unknown as { __probe: Record<string, unknown> }).__probe.wantPrompt = false));
-  const serverMs = lab.server.terminals.stats().find((s) => s.node === 'node1' && s.attached)?.lastSkipMs ?? NaN;
   await typeLine(page, 'node1', 'clear');
   const since = (t: number) => (t ? t - p.key : NaN);
-  return { ms: p.promptAt - p.key, skipMs: since(p.skipAt), redrawMs: since(p.redrawAt), serverMs, bytesAfter, loopMaxMs: loop.max / 1e6 };
+  return { ms: p.promptAt - p.key, skipMs: since(p.skipAt), redrawMs: since(p.redrawAt), serverMs: loop.lastSkipMs, skips: loop.skips, bytesAfter, loopMaxMs: loop.max };
 }
 
 /** 50 MB into the browser: MB the shell wrote per second until the end is on the page's screen
  * (a page that is behind gets less than the shell wrote: what would have scrolled out of its
- * scrollback, server/terminal/scrollCuts.ts), the MB the page received, and the bench process's
- * RSS samples meanwhile. */
-async function browserThroughput(page: Page): Promise<{ mbps: number; receivedMb: number; rss: number[] }> {
+ * scrollback, server/terminal/scrollCuts.ts), the MB the page received, and the server's RSS
+ * samples meanwhile. */
+async function browserThroughput(page: Page, server: Server): Promise<{ mbps: number; receivedMb: number; rss: number[] }> {
   const rendered = () => page.evaluate(() => (window as unknown as { __shiplab: { terminals: { view(n: string): { link: { bytesRendered: number } } } } }).__shiplab.terminals.view('node1').link.bytesRendered);
   const before = await rendered();
-  const rss: number[] = [];
-  const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 250);
+  const sampler = sampleRss(server.pid);
   const t0 = performance.now();
   await typeLine(page, 'node1', FLOOD_CMD);
   await waitScreen(page, 'node1', /^DONE-42$/m, 600_000, SCREEN_POLL_MS);
   const dt = performance.now() - t0;
-  clearInterval(sampler);
+  const rss = sampler.stop();
   const bytes = (await rendered()) - before;
   await typeLine(page, 'node1', 'clear');
   return { mbps: MB / (dt / 1000), receivedMb: bytes / 1e6, rss };
 }
 
-/** `yes` for YES_S seconds in the browser; the bench process's RSS (the server lives in it). */
-async function yesRss(page: Page): Promise<number[]> {
-  const rss: number[] = [];
+/** `yes` for YES_S seconds in the browser; the server's RSS meanwhile. */
+async function yesRss(page: Page, server: Server): Promise<number[]> {
   await typeLine(page, 'node1', 'yes');
-  const until = Date.now() + YES_S * 1000;
-  while (Date.now() < until) {
-    rss.push(process.memoryUsage().rss);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  const sampler = sampleRss(server.pid);
+  await new Promise((r) => setTimeout(r, YES_S * 1000));
+  const rss = sampler.stop();
   await page.keyboard.press('Control+C');
   await typeLine(page, 'node1', 'clear');
   return rss;
@@ -216,8 +216,8 @@ async function yesRss(page: Page): Promise<number[]> {
 
 /** Throughput over the server path without a browser: the Node TermClient (headless xterm,
  * acking like the page) on the learner's remote-docker-engine terminal. */
-async function nodeClientThroughput(lab: Lab, token: string): Promise<number> {
-  const client = await LabClient.open(lab.url, { token });
+async function nodeClientThroughput(url: string, token: string): Promise<number> {
+  const client = await LabClient.open(url, { token });
   const t = await TermClient.connect(client, 'remote-docker-engine');
   await t.run('clear');
   const t0 = performance.now();
@@ -229,9 +229,8 @@ async function nodeClientThroughput(lab: Lab, token: string): Promise<number> {
 }
 
 /** The same measurements on a raw `docker exec -it` in a local node-pty (no server, no browser). */
-async function raw(lab: Lab, sandboxId: string): Promise<{ echo: number[]; tpRuns: { mbps: number }[]; ctrlC: number }> {
-  const sb = lab.sandboxes.get(sandboxId)!;
-  const p = pty.spawn('docker', ['-H', lab.sandboxes.engine.host, 'exec', '-it', '-e', 'TERM=xterm-256color', '-w', '/root', sb.nodes.node1.container, 'bash', '-l'], {
+async function raw(engineHost: string, container: string): Promise<{ echo: number[]; tpRuns: { mbps: number }[]; ctrlC: number }> {
+  const p = pty.spawn('docker', ['-H', engineHost, 'exec', '-it', '-e', 'TERM=xterm-256color', '-w', '/root', container, 'bash', '-l'], {
     name: 'xterm-256color',
     cols: 120,
     rows: 32,
@@ -304,15 +303,33 @@ async function raw(lab: Lab, sandboxId: string): Promise<{ echo: number[]; tpRun
 
 async function main(): Promise<void> {
   console.log(`terminal bench: ${SAMPLES} echo samples, ${MB} MB throughput, ${YES_S} s of yes`);
-  // In a child process, so the build's memory does not count in the RSS measured below.
   await must(path.join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: ROOT });
-  const lab = await startLab();
-  const stop = () => void lab.close().finally(() => process.exit(130));
+  // The server in its own process with the flags npm start gives it, as in the Node bench: its
+  // event loop, GC and RSS are its own, not shared with playwright's client in this process.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shiplab-bench-terminal-'));
+  const server = await startServer(dataDir);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  const learners: LabClient[] = [];
+  const cleanUp = async () => {
+    await browser.close().catch(() => undefined);
+    // The server leaves sandboxes running when it stops (its next start would adopt them), and
+    // its data directory goes: remove them first.
+    await Promise.all(learners.map((l) => l.stopSandbox().catch((err: Error) => console.error(`bench: removing a sandbox failed: ${err.message}`))));
+    server.child.kill('SIGTERM');
+    await new Promise((r) => server.child.once('exit', r));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  const stop = () => void cleanUp().finally(() => process.exit(130));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    const { page } = await lab.page({ width: 1280, height: 720 });
-    await page.goto(`${lab.url}/${RENDERER}#/lesson/welcome`);
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+    page.on('pageerror', (err) => console.error('[page error]', err.message));
+    await page.goto(`${server.url}/${RENDERER}#/lesson/welcome`);
+    // The page's learner: its sandbox is removed at the end like the other learner's.
+    const token = (await page.context().cookies()).find((c) => c.name === SESSION_COOKIE)!.value;
+    const learner = await LabClient.open(server.url, { token });
+    learners.push(learner);
     await page.waitForSelector('.terminal[data-node="node1"][data-state="open"]', { timeout: 300_000 });
     await waitScreen(page, 'node1', /root@node1:~# ?$/m, PROMPT_TIMEOUT_MS, SCREEN_POLL_MS);
     await page.click('.tab[data-node="remote-docker-engine"]');
@@ -320,36 +337,39 @@ async function main(): Promise<void> {
     await page.click('.tab[data-node="node1"]');
     const renderer = await page.evaluate(() => (window as unknown as { __shiplab: { terminals: { view(n: string): { renderer: string } } } }).__shiplab.terminals.view('node1').renderer);
     await installProbe(page);
-    const sandboxId = [...lab.created][0]!;
+    const sandboxId = (await learner.sandbox()).id!;
+    // The server's RSS with both terminals open and quiet: what the flood figures compare to.
+    const idleSampler = sampleRss(server.pid);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const idleRss = pct(idleSampler.stop(), 50);
 
     const step = (what: string) => console.log(`… ${what}`);
     step('echo, idle');
     const idle = await browserEcho(page, SAMPLES);
     step('echo, while another learner floods `yes` in their own sandbox');
-    const other = await LabClient.open(lab.url);
+    const other = await LabClient.open(server.url);
+    learners.push(other);
     const otherBox = await other.startSandbox('welcome');
-    const flood = await startFlood(lab.url, other.token, 'shiplab', lab.sandboxes.engine.host, `shiplab-${otherBox.id}-node1`);
+    const flood = await startFlood(server.url, other.token, 'shiplab', server.engineHost, `shiplab-${otherBox.id}-node1`);
     const loaded = await browserEcho(page, SAMPLES);
     await flood.stop();
     step(`Ctrl-C under yes, ${CTRLC_RUNS} runs`);
     const ctrlCs: CtrlC[] = [];
-    for (let i = 0; i < CTRLC_RUNS; i++) ctrlCs.push(await browserCtrlC(page, lab, TRACE_DIR && path.join(TRACE_DIR, `ctrlc-${i}.json`)));
+    for (let i = 0; i < CTRLC_RUNS; i++) ctrlCs.push(await browserCtrlC(page, server, TRACE_DIR && path.join(TRACE_DIR, `ctrlc-${i}.json`)));
     const ctrlC = ctrlCs.reduce((a, b) => (b.ms > a.ms ? b : a));
     step(`throughput of ${MB} MB`);
     const tps: Awaited<ReturnType<typeof browserThroughput>>[] = [];
-    for (let i = 0; i < TP_RUNS; i++) tps.push(await browserThroughput(page));
+    for (let i = 0; i < TP_RUNS; i++) tps.push(await browserThroughput(page, server));
     const tp = median(tps);
     step(`yes for ${YES_S} s`);
-    const rssYes = YES_S > 0 ? await yesRss(page) : [];
-    const stats = lab.server.terminals.stats();
+    const rssYes = YES_S > 0 ? await yesRss(page, server) : [];
     step('throughput over the Node client');
     // Alone: while another terminal has typed in the last TYPING_RECENT_MS, a flood yields the
     // event loop every read and is compacted less (server/terminal/terminalSession.ts).
     await new Promise((r) => setTimeout(r, TYPING_RECENT_MS + 500));
-    const token = (await page.context().cookies()).find((c) => c.name === SESSION_COOKIE)!.value;
-    const nodeMbps = await nodeClientThroughput(lab, token);
+    const nodeMbps = await nodeClientThroughput(server.url, token);
     step('raw docker exec -it');
-    const r = await raw(lab, sandboxId);
+    const r = await raw(server.engineHost, `shiplab-${sandboxId}-node1`);
 
     const row = (name: string, xs: number[]) => `  ${name.padEnd(44)} p50 ${f1(pct(xs, 50)).padStart(6)} ms   p99 ${f1(pct(xs, 99)).padStart(6)} ms`;
     console.log(`\nrenderer in chromium: ${renderer}`);
@@ -364,19 +384,19 @@ async function main(): Promise<void> {
     const rawMbps = median(r.tpRuns).mbps;
     console.log(`throughput ${MB} MB (medians of ${TP_RUNS}):  browser ${f1(tp.mbps)} MB/s (${f1(tp.receivedMb)} MB received)   Node client ${f1(nodeMbps)} MB/s   raw ${f1(rawMbps)} MB/s`);
     console.log(`  each run: browser ${tps.map((t) => f1(t.mbps)).join(', ')}; raw ${r.tpRuns.map((t) => f1(t.mbps)).join(', ')}`);
+    const tpRssMax = Math.max(...tp.rss);
     console.log(
-      `bench-process RSS (server + playwright driver): throughput max ${mb(Math.max(...tp.rss))} MB; ` +
-        (rssYes.length ? `yes ${YES_S}s start ${mb(rssYes[0]!)} MB, max ${mb(Math.max(...rssYes))} MB, end ${mb(rssYes.at(-1)!)} MB` : ''),
+      `server RSS: idle ${mb(idleRss)} MB; ${MB} MB throughput max ${mb(tpRssMax)} MB (${f2(tpRssMax / idleRss)}×)` +
+        (rssYes.length ? `; yes ${YES_S} s max ${mb(Math.max(...rssYes))} MB (${f2(Math.max(...rssYes) / idleRss)}×)` : ''),
     );
-    console.log(`Ctrl-C skips to a redraw: ${stats.map((s) => `${s.node}=${s.skips}`).join(' ')}`);
-    console.log(`server flow control: max unacked ${Math.max(...stats.map((s) => s.maxUnacked))} B, pty pauses ${stats.map((s) => `${s.node}=${s.pauses}`).join(' ')}`);
+    console.log(`Ctrl-C skips to a redraw: ${ctrlCs.at(-1)?.skips ?? 0} of ${CTRLC_RUNS} Ctrl-Cs`);
     console.log('\nratios (browser / raw):');
     console.log(`  echo p50 idle      parsed ${f1(pct(idle.parsedMs, 50) / pct(r.echo, 50))}×, rendered ${f1(pct(idle.renderedMs, 50) / pct(r.echo, 50))}×`);
     console.log(`  echo p50 flooding  parsed ${f1(pct(loaded.parsedMs, 50) / pct(r.echo, 50))}×, rendered ${f1(pct(loaded.renderedMs, 50) / pct(r.echo, 50))}×`);
     console.log(`  throughput         ${(tp.mbps / rawMbps).toFixed(2)}×`);
     console.log(`  Ctrl-C             ${f1(ctrlC.ms / r.ctrlC)}×`);
   } finally {
-    await lab.close();
+    await cleanUp();
   }
 }
 

@@ -261,7 +261,7 @@ async function throughput(t: Tty): Promise<{ mbps: number; receivedMb: number }>
 
 // ---- processes ----------------------------------------------------------------------------------
 
-interface Server {
+export interface Server {
   url: string;
   pid: number;
   engineHost: string;
@@ -285,7 +285,7 @@ interface LoopDelay {
   lastSkipMs: number;
 }
 
-async function startServer(dataDir: string): Promise<Server> {
+export async function startServer(dataDir: string): Promise<Server> {
   const env = { ...process.env, SHIPLAB_HOST: '127.0.0.1', SHIPLAB_PORT: '0', SHIPLAB_LOG: process.env.SHIPLAB_LOG ?? 'quiet', SHIPLAB_ADMIN_TOKEN: crypto.randomBytes(16).toString('hex') };
   // SHIPLAB_BENCH_PROF=<dir>: the server writes a V8 CPU profile there when it exits;
   // SHIPLAB_BENCH_SERVER_FLAGS: more node flags for the server (--trace-gc, say).
@@ -439,7 +439,7 @@ function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-function sampleRss(pid: number): { stop(): number[] } {
+export function sampleRss(pid: number): { stop(): number[] } {
   const xs: number[] = [rssOf(pid)];
   const timer = setInterval(() => xs.push(rssOf(pid)), 250);
   return {
