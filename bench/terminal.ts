@@ -154,6 +154,8 @@ interface CtrlC {
   bytesAfter: number;
   /** The server's event-loop delay, max, from 1 s before the key to the prompt (ms). */
   loopMaxMs: number;
+  /** The server's longest GC pause in that window (ms). */
+  gcMaxMs: number;
   /** The server's Ctrl-C skips on this terminal so far. */
   skips: number;
 }
@@ -182,7 +184,7 @@ async function browserCtrlC(page: Page, server: Server, tracePath?: string): Pro
   await page.evaluate(() => ((window as unknown as { __probe: Record<string, unknown> }).__probe.wantPrompt = false));
   await typeLine(page, 'node1', 'clear');
   const since = (t: number) => (t ? t - p.key : NaN);
-  return { ms: p.promptAt - p.key, skipMs: since(p.skipAt), redrawMs: since(p.redrawAt), serverMs: loop.lastSkipMs, skips: loop.skips, bytesAfter, loopMaxMs: loop.max };
+  return { ms: p.promptAt - p.key, skipMs: since(p.skipAt), redrawMs: since(p.redrawAt), serverMs: loop.lastSkipMs, skips: loop.skips, bytesAfter, loopMaxMs: loop.max, gcMaxMs: loop.gcMax };
 }
 
 /** 50 MB into the browser: MB the shell wrote per second until the end is on the page's screen
@@ -310,7 +312,15 @@ async function main(): Promise<void> {
   const server = await startServer(dataDir);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
   const learners: LabClient[] = [];
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  /** The page's learner, from its session cookie (set by the page's first API call). */
+  const pageLearner = async () => {
+    const token = (await context.cookies()).find((c) => c.name === SESSION_COOKIE)?.value;
+    return token === undefined ? undefined : LabClient.open(server.url, { token });
+  };
   const cleanUp = async () => {
+    // The page's sandbox too, if the run ended before the page's learner was known.
+    if (learners.length === 0) await pageLearner().then((l) => l && learners.push(l)).catch(() => undefined);
     await browser.close().catch(() => undefined);
     // The server leaves sandboxes running when it stops (its next start would adopt them), and
     // its data directory goes: remove them first.
@@ -323,14 +333,14 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+    const page = await context.newPage();
     page.on('pageerror', (err) => console.error('[page error]', err.message));
     await page.goto(`${server.url}/${RENDERER}#/lesson/welcome`);
-    // The page's learner: its sandbox is removed at the end like the other learner's.
-    const token = (await page.context().cookies()).find((c) => c.name === SESSION_COOKIE)!.value;
-    const learner = await LabClient.open(server.url, { token });
-    learners.push(learner);
     await page.waitForSelector('.terminal[data-node="node1"][data-state="open"]', { timeout: 300_000 });
+    // The page's learner: its sandbox is removed at the end like the other learner's.
+    const learner = (await pageLearner())!;
+    learners.push(learner);
+    const token = learner.token;
     await waitScreen(page, 'node1', /root@node1:~# ?$/m, PROMPT_TIMEOUT_MS, SCREEN_POLL_MS);
     await page.click('.tab[data-node="remote-docker-engine"]');
     await page.waitForSelector('.terminal[data-node="remote-docker-engine"][data-state="open"]', { timeout: 30_000 });
@@ -380,7 +390,7 @@ async function main(): Promise<void> {
     console.log(row('browser, another learner flooding, rendered', loaded.renderedMs));
     console.log(row('raw docker exec -it (node-pty)', r.echo));
     console.log(`Ctrl-C under yes → prompt:  browser ${ctrlCs.map((c) => c.ms.toFixed(0)).join(', ')} ms (worst: ${f1(ctrlC.ms)} ms, ${mb(ctrlC.bytesAfter)} MB still arrived after ^C)   raw ${f1(r.ctrlC)} ms`);
-    console.log(`  split (ms): server Ctrl-C → redraw sent ${ctrlCs.map((c) => c.serverMs.toFixed(0)).join(', ')}; page key → skip frame handled ${ctrlCs.map((c) => c.skipMs.toFixed(0)).join(', ')}; → redraw handled ${ctrlCs.map((c) => c.redrawMs.toFixed(0)).join(', ')}; server event-loop delay max ${ctrlCs.map((c) => c.loopMaxMs.toFixed(0)).join(', ')}`);
+    console.log(`  split (ms): server Ctrl-C → redraw sent ${ctrlCs.map((c) => c.serverMs.toFixed(0)).join(', ')}; page key → skip frame handled ${ctrlCs.map((c) => c.skipMs.toFixed(0)).join(', ')}; → redraw handled ${ctrlCs.map((c) => c.redrawMs.toFixed(0)).join(', ')}; server event-loop delay max ${ctrlCs.map((c) => c.loopMaxMs.toFixed(0)).join(', ')} (longest GC ${ctrlCs.map((c) => c.gcMaxMs.toFixed(0)).join(', ')})`);
     const rawMbps = median(r.tpRuns).mbps;
     console.log(`throughput ${MB} MB (medians of ${TP_RUNS}):  browser ${f1(tp.mbps)} MB/s (${f1(tp.receivedMb)} MB received)   Node client ${f1(nodeMbps)} MB/s   raw ${f1(rawMbps)} MB/s`);
     console.log(`  each run: browser ${tps.map((t) => f1(t.mbps)).join(', ')}; raw ${r.tpRuns.map((t) => f1(t.mbps)).join(', ')}`);
