@@ -261,6 +261,15 @@ describe('ScreenMirror', () => {
     expect(got.dropped).toBeGreaterThan(800_000);
   });
 
+  it('parses output with no line feeds as it comes, without holding it back for lines', () => {
+    // A progress bar redrawn in place: colours and CR, never a line feed.
+    const m = new ScreenMirror(80, 24);
+    for (let i = 0; i < 2_000; i++) m.write(`\r\x1b[32m${'#'.repeat(i % 60)}\x1b[0m ${i}/2000`);
+    // Past compactAt (64 K) it went to the parser: what waits unparsed stays below that.
+    expect(m.backlog - m.parserBacklog).toBeLessThan(64 * 1024);
+    m.dispose();
+  });
+
   it('parses a flood without parsing all of it', async () => {
     const got = await mirrored(Array.from({ length: 40 }, () => 'y\r\n'.repeat(2000)), 80, 24);
     expect(got.dropped).toBeGreaterThan(200_000);

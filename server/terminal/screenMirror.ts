@@ -48,9 +48,11 @@ const PARSE_SLICE_CHARS = 16 * 1024;
  * the parser's ~14 ns a character: with 150-character lines, 0.7 of the server's 2.1 s of CPU
  * for 30 MB (in-process, a page acking 20 ms late), and the pty waited on it. */
 const COMPACT_AT_KEEPS = 3;
-/** Pending output is compacted (or, if nothing drops, parsed) past this many characters whatever
- * its lines: what a terminal may hold unparsed (one-byte strings: about a MB). */
-const PENDING_MAX_CHARS = 1024 * 1024;
+/** Pending output waits for COMPACT_AT_KEEPS × keepLines lines only while that many lines, at
+ * the length they have so far, stay under this many characters (lines up to ~160 characters):
+ * what a terminal may hold unparsed. Output with few or no line feeds (a progress bar redrawn
+ * with CR, colours) is compacted and parsed at compactAt, as before. */
+const PENDING_MAX_CHARS = 512 * 1024;
 
 /** Back to the normal buffer (1049), mouse reports off (1000 ends any protocol, 1006 the SGR
  * encoding), then a soft reset (DECSTR: pen, modes, scroll region, charsets, cursor shown). */
@@ -132,8 +134,8 @@ export class ScreenMirror implements Disposable {
     if (this._compactDue()) {
       const before = this._pendingChars;
       const dropped = this._compact();
-      // Less than half dropped (colours on every line, lines too long to hold keepLines of them
-      // in PENDING_MAX_CHARS): the parser gets it now, as it would have before.
+      // Less than half dropped (colours on every line, few line feeds): the parser gets it now,
+      // as it would have before.
       if (2 * dropped < before) return this._drain();
     }
     this._timer ??= setTimeout(() => this._onTimer(), MIRROR_DELAY_MS);
@@ -141,12 +143,13 @@ export class ScreenMirror implements Disposable {
 
   /** Pending output is worth compacting: past scrollCuts.ts' compactAt, and either it holds
    * enough lines for a cut to drop most of it (COMPACT_AT_KEEPS), or the run it ends with fills
-   * keepLines rows alone (runCuts), or it is past PENDING_MAX_CHARS. */
+   * keepLines rows alone (runCuts), or waiting for those lines would pass PENDING_MAX_CHARS. */
   private _compactDue(): boolean {
     const keep = this.keepLines;
     const cols = this._term.cols;
     if (this._pendingChars < compactAt(this._trailingRun, keep, cols)) return false;
-    return this._pendingLines >= COMPACT_AT_KEEPS * keep || this._trailingRun >= runKeepChars(keep, cols) || this._pendingChars >= PENDING_MAX_CHARS;
+    const enough = COMPACT_AT_KEEPS * keep;
+    return this._pendingLines >= enough || this._trailingRun >= runKeepChars(keep, cols) || this._pendingChars * enough >= PENDING_MAX_CHARS * this._pendingLines;
   }
 
   /** Rows whose output a screen of this size with the clients' scrollback still shows: what
