@@ -96,6 +96,8 @@ export class ChunkText implements Text {
   private readonly _chunks: string[];
   /** Where each chunk starts in the whole. */
   private readonly _starts: number[] = [];
+  /** The chunk _chunkAt found last. */
+  private _last = 0;
 
   constructor(chunks: readonly string[]) {
     this._chunks = chunks.filter((c) => c.length > 0);
@@ -107,8 +109,11 @@ export class ChunkText implements Text {
     this.length = at;
   }
 
-  /** The chunk that holds position `pos` (0 <= pos < length). */
+  /** The chunk that holds position `pos` (0 <= pos < length): the last one found if it does
+   * (runCuts walks a run a character at a time), else by binary search. */
   private _chunkAt(pos: number): number {
+    const last = this._last;
+    if (last < this._chunks.length && this._starts[last]! <= pos && pos < this._starts[last]! + this._chunks[last]!.length) return last;
     let lo = 0;
     let hi = this._chunks.length - 1;
     while (lo < hi) {
@@ -116,6 +121,7 @@ export class ChunkText implements Text {
       if (this._starts[mid]! <= pos) lo = mid;
       else hi = mid - 1;
     }
+    this._last = lo;
     return lo;
   }
 
@@ -157,22 +163,6 @@ export class ChunkText implements Text {
       if (i < this._chunks[k]!.length) return start + i;
     }
     return this.length;
-  }
-
-  /** Whether a run of printable ASCII at least `min` long is in the text (runCuts' probe). */
-  hasRun(min: number): boolean {
-    const step = Math.max(1, Math.floor(min / 2));
-    let scanned = 0;
-    for (let p = step - 1; p < this.length; p += step) {
-      if (p < scanned || !isPrintableAscii(this.charCodeAt(p))) continue;
-      let start = p;
-      while (start > scanned && isPrintableAscii(this.charCodeAt(start - 1)) && p - start < min) start--;
-      let stop = p + 1;
-      while (stop < this.length && isPrintableAscii(this.charCodeAt(stop)) && stop - start < min) stop++;
-      if (stop - start >= min) return true;
-      scanned = stop;
-    }
-    return false;
   }
 
   /** The text without the ranges (ascending, disjoint), as slices of the chunks. */
@@ -250,13 +240,14 @@ export function runKeepChars(keepLines: number, cols: number): number {
  * write the parser has had) has ended there.
  * Only with auto-wrap on and insert mode off, which the caller checks. Ranges are ascending.
  */
-export function runCuts(text: string, keepLines: number, cols: number, end = text.length): Range[] {
+export function runCuts(text: Text, keepLines: number, cols: number, end = text.length): Range[] {
+  const keep = runKeepChars(keepLines, cols);
   const cuts: Range[] = [];
   if (cols < 1) return cuts;
   // A run worth cutting is longer than `min`, so it holds one of the positions probed every
   // min/2 characters: only runs found there are walked (a `yes` flood, a run of one character
   // per line, costs a few probes per compaction instead of a walk over every character).
-  const min = runCutMin(keepLines, cols);
+  const min = keep + cols + 1;
   const step = Math.max(1, Math.floor(min / 2));
   let scanned = 0;
   for (let p = step - 1; p < end; p += step) {
@@ -278,11 +269,6 @@ export function runCuts(text: string, keepLines: number, cols: number, end = tex
   return cuts;
 }
 
-
-/** The shortest run runCuts may cut: runKeepChars, a row, and a character of head. */
-function runCutMin(keepLines: number, cols: number): number {
-  return runKeepChars(keepLines, cols) + cols + 1;
-}
 
 /** Rows of `cols` characters a cut drops from a run `length` long whose head (kept) is
  * `head` long: all but runKeepChars of what follows the head, in whole rows (0 or less: none). */
@@ -357,18 +343,18 @@ export function compactChunks(chunks: readonly string[], run: number, keepLines:
 }
 
 /** compactText on the text `before` holds (`length` characters): joined while short; past
- * JOIN_MAX_CHARS read as chunks and cut into slices of them, unless a run in it is long enough
- * for runCuts (then joined: such a run is cut while it is the run the output ends with, so it
- * rarely gets here). Why: ~1,050 lines of 150 characters, what a terminal keeps, are over
- * 128 KiB, and joining them at every compaction made that 60% of the compaction's time. */
+ * JOIN_MAX_CHARS read as chunks (ChunkText) and cut into slices of them, the same cuts in the
+ * same order. Why: ~1,050 lines of 150 characters, what a terminal keeps, are over 128 KiB, and
+ * joining them at every compaction made that 60% of the compaction's time. */
 function compactBefore(before: string[], length: number, keepLines: number, cols: number, plainWrap: boolean): string[] {
-  if (length > JOIN_MAX_CHARS) {
-    const text = new ChunkText(before);
-    if (!(plainWrap && cols >= 1 && text.hasRun(runCutMin(keepLines, cols)))) return text.without(lineCuts(text, keepLines));
+  if (length <= JOIN_MAX_CHARS) {
+    const prefix = compactText(before.length === 1 ? before[0]! : before.join(''), keepLines, cols, plainWrap);
+    return prefix.length === 0 ? [] : [prefix];
   }
-  const joined = before.length === 1 ? before[0]! : before.join('');
-  const prefix = compactText(joined, keepLines, cols, plainWrap);
-  return prefix.length === 0 ? [] : [prefix];
+  let text = new ChunkText(before);
+  const runs = plainWrap ? runCuts(text, keepLines, cols) : [];
+  if (runs.length > 0) text = new ChunkText(text.without(runs));
+  return text.without(lineCuts(text, keepLines));
 }
 
 /** runCuts on one run held in pieces: its head, then its last characters, without the rows of
