@@ -127,8 +127,7 @@ export class ScreenMirror implements Disposable {
     this._written += data.length;
     this._pending.push(data);
     this._pendingChars += data.length;
-    const enough = COMPACT_AT_KEEPS * this.keepLines;
-    if (this._pendingLines < enough) this._pendingLines += countLineFeeds(data, enough - this._pendingLines);
+    this._countLines(data);
     this._trailingRun = trailingRun(data, this._trailingRun);
     this._parsedCallback = parsed ?? this._parsedCallback;
     if (this._compactDue()) {
@@ -201,10 +200,15 @@ export class ScreenMirror implements Disposable {
     this._pending = [...out.prefix, ...out.run];
     this._pendingChars -= out.dropped;
     // The run holds no line feed.
-    const enough = COMPACT_AT_KEEPS * this.keepLines;
     this._pendingLines = 0;
-    for (const p of out.prefix) if (this._pendingLines < enough) this._pendingLines += countLineFeeds(p, enough - this._pendingLines);
+    for (const p of out.prefix) this._countLines(p);
     return out.dropped;
+  }
+
+  /** Adds the line feeds of pending `text` to _pendingLines, up to COMPACT_AT_KEEPS × keepLines. */
+  private _countLines(text: string): void {
+    const enough = COMPACT_AT_KEEPS * this.keepLines;
+    if (this._pendingLines < enough) this._pendingLines += countLineFeeds(text, enough - this._pendingLines);
   }
 
   /** Hands the pending output to the parser. */
