@@ -544,7 +544,7 @@ export async function nodeBench(): Promise<void> {
     console.log(row('echo, B floods (each its own path)', floodShip!, floodRaw!));
     console.log(row('echo, B floods through Shiplab', floodShip!, floodRawUnderShip!));
     console.log(row('echo, B floods through raw', floodShipUnderRaw!, floodRaw!));
-    console.log(`  flood rate into B: Shiplab ${f1(shipFloodRate / 1e6)} MB/s, raw ${f1(rawFloodRate / 1e6)} MB/s`);
+    console.log(`  bytes B's client received a second (Shiplab sends a flood compacted, every FLOOD_BATCH_MS): Shiplab ${f1(shipFloodRate / 1e6)} MB/s, raw ${f1(rawFloodRate / 1e6)} MB/s`);
     console.log(`  Ctrl-C under yes → prompt (ms)       Shiplab ${ccShip.map((x) => x.toFixed(0)).join(', ')} (max ${f1(Math.max(...ccShip))})   raw ${ccRaw.map((x) => x.toFixed(0)).join(', ')} (max ${f1(Math.max(...ccRaw))})   ratio of medians ${f1(pct(ccShip, 50) / pct(ccRaw, 50))}×`);
     console.log(`    the server's Ctrl-C → redraw sent (ms): ${ccServer.join(', ')}`);
     const got = (x: { receivedMb: number }) => `${f1(x.receivedMb)} MB received`;

@@ -1,7 +1,8 @@
 /**
  * Tells whether a shell is flooding output, i.e. whether docker exec's pipeline behind the pty
  * is probably full (it holds ~2 MB), so that Ctrl-C would otherwise be followed by seconds of
- * scrolling at the client's pace.
+ * scrolling at the client's pace. While it is, the session also sends output in FLOOD_BATCH_MS
+ * batches, compacted (terminalSession.ts).
  */
 
 /** A pause this recent still counts: flow control alternates pause and resume during a flood. */

@@ -6,7 +6,7 @@ import { ACK_CHUNK_BYTES, AckCounter, HIGH_WATERMARK_BYTES, SCROLLBACK_LINES } f
 import { logger } from '../core/log.ts';
 import type { SandboxInfo } from '../sandbox/types.ts';
 import { localNodeShell, markedHostPids } from './nodeShell.ts';
-import { QUEUE_MAX_BYTES, TerminalSession, VIEWER_MAX_BUFFERED_BYTES, VIEWER_TOO_SLOW_CODE, endsLikePrompt, type TerminalSocket } from './terminalSession.ts';
+import { FLOOD_BATCH_MS, QUEUE_MAX_BYTES, TerminalSession, VIEWER_MAX_BUFFERED_BYTES, VIEWER_TOO_SLOW_CODE, endsLikePrompt, type TerminalSocket } from './terminalSession.ts';
 
 const sandbox = { id: 'unit', owner: 'learner', nodes: {} } as unknown as SandboxInfo;
 const log = logger('test');
@@ -113,7 +113,8 @@ describe('TerminalSession (local bash)', { timeout: 30_000 }, () => {
     const sock = new FakeSocket(() => s);
     s.attach(sock);
     s.input(new TextEncoder().encode('yes\r'));
-    await until('flood', () => s.stats.bytesOut > 4 * HIGH_WATERMARK_BYTES);
+    // A flood reaches the client compacted (FLOOD_BATCH_MS): far more is cut than sent.
+    await until('flood', () => s.stats.compacted > 4 * HIGH_WATERMARK_BYTES);
     // A stalled client: no acks; at most HIGH in flight, and `yes` compacts, so the shell runs on
     // with a small queue instead of waiting for the client.
     sock.autoAck = false;
@@ -128,6 +129,31 @@ describe('TerminalSession (local bash)', { timeout: 30_000 }, () => {
     s.input(frames.input('\x03').subarray(1));
     const before = sock.text.length;
     await until('prompt after Ctrl-C', () => /root@node1:~# $/.test(sock.text.slice(before).replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '')));
+  });
+
+  it('sends a flood at most every FLOOD_BATCH_MS, compacted to what the client keeps', async () => {
+    const s = open();
+    const sock = new FakeSocket(() => s);
+    s.attach(sock);
+    await until('snapshot', () => sock.received.some((f) => f.type === 'snapshot'));
+    s.input(new TextEncoder().encode('yes\r'));
+    await until('flood', () => s.stats.compacted > HIGH_WATERMARK_BYTES);
+    const frames0 = sock.received.length;
+    const out0 = s.stats.bytesOut;
+    const cut0 = s.stats.compacted;
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1_000));
+    const ms = performance.now() - t0;
+    const sent = sock.received.slice(frames0).filter((f) => f.type === 'output').length;
+    // 20 batches a second, and the client acks now and then (each ack may send what came since).
+    expect(sent).toBeLessThanOrEqual(2 * Math.ceil(ms / FLOOD_BATCH_MS) + 2);
+    // Each batch is at most about what the client keeps: SCROLLBACK_LINES + a screen of `y\r\n`.
+    const out = s.stats.bytesOut - out0;
+    expect(out).toBeLessThan(sent * 4 * (SCROLLBACK_LINES + 24) + 1);
+    expect(s.stats.compacted - cut0).toBeGreaterThan(10 * out);
+    s.input(frames.input('\x03').subarray(1));
+    const before = sock.text.length;
+    await until('prompt after Ctrl-C', () => /root@node1:~# $/.test(plain(sock.text.slice(before))));
   });
 
   it('skips to a snapshot when Ctrl-C interrupts a flood', async () => {

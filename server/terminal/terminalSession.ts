@@ -36,6 +36,13 @@ import { compactAt } from './scrollCuts.ts';
  * in, before the mirror parses them. */
 export const OUTPUT_BATCH_MS = 5;
 
+/** While the shell floods (FloodMeter), output is sent at most this often, and compacted first
+ * (scrollCuts.ts) to what the learner's screen and scrollback keep: 20 screens a second. A page
+ * sent a flood every OUTPUT_BATCH_MS parsed every line of its window (256 KiB of `yes` is 131,072
+ * lines for a screen that keeps ~1,050), so it never idled: on a shared machine it took the core
+ * the shell, the engine and the server waited for, and handled a Ctrl-C's skip frame late. */
+export const FLOOD_BATCH_MS = 50;
+
 /** Ctrl-C during a flood: output is not streamed but only mirrored until the shell has been
  * quiet this long, then one redraw of the screen replaces the scrolling (see _startSkip). Gaps
  * inside a draining flood are under 2 ms here; an event-loop stall that only looks like quiet is
@@ -591,7 +598,9 @@ export class TerminalSession implements Disposable {
 
   ack(bytes: number): void {
     this._flow.acked(bytes);
-    if (this._queue.bytes > 0) this._flush();
+    // A flood's batch is due: it sends the queue, compacted. A queue that compaction leaves large
+    // (an escape on every line) goes out as the window opens, as before.
+    if (this._queue.bytes > 0 && !(this._batch && this._queue.bytes < LOW_WATERMARK_BYTES)) this._flush();
     this._updatePause();
   }
 
@@ -666,10 +675,12 @@ export class TerminalSession implements Disposable {
       for (const v of this._viewers) this._pushCompacting(v.queue, data, bytes);
       if (!this._batch && ((this._socket && !this._attaching) || this._anyViewerLive())) {
         // After a quiet spell the first bytes (a keystroke's echo) go out now, before the mirror
-        // sees them; during a burst, once per OUTPUT_BATCH_MS.
-        const wait = this._lastFlush + OUTPUT_BATCH_MS - now;
-        if (wait <= 0) this._flush();
-        else this._batch = setTimeout(() => this._flush(), wait);
+        // sees them; during a burst, once per OUTPUT_BATCH_MS; during a flood, once per
+        // FLOOD_BATCH_MS, compacted.
+        const flooding = this._flooding();
+        const wait = this._lastFlush + (flooding ? FLOOD_BATCH_MS : OUTPUT_BATCH_MS) - now;
+        if (wait <= 0) this._flush(flooding);
+        else this._batch = setTimeout(() => this._flush(this._flooding()), wait);
       }
     }
     // The mirror parses later (xterm's write queue); a snapshot waits for it, the echo never does.
@@ -754,9 +765,15 @@ export class TerminalSession implements Disposable {
     this._queueFullBelow = queue.bytes >= max ? max / 2 : 0;
   }
 
-  private _flush(): void {
+  /** Sends what the windows have room for; a flood's batch (`compact`) is compacted first, for
+   * viewers too (an instructor's room watches every attendee's terminal). */
+  private _flush(compact = false): void {
     this._cancelBatch();
     this._lastFlush = performance.now();
+    if (compact) {
+      if (this._queue.bytes > 0) this._compactQueue();
+      for (const v of this._viewers) if (v.queue.bytes > 0) this._compactQueue(v.queue);
+    }
     for (const v of [...this._viewers]) this._flushViewer(v);
     const socket = this._socket;
     if (!socket || this._attaching) return;
