@@ -248,8 +248,17 @@ async function nodeClientThroughput(url: string, token: string): Promise<number>
   return mbps;
 }
 
-/** The same measurements on a raw `docker exec -it` in a local node-pty (no server, no browser). */
-async function raw(engineHost: string, container: string): Promise<{ echo: number[]; tpRuns: { mbps: number }[]; ctrlC: number }> {
+/** The same measurements on a raw `docker exec -it` in a local node-pty (no server, no browser),
+ * one shell for all of them; throughput runs interleave with the page's (see main). */
+interface RawTty {
+  echo(): Promise<number[]>;
+  /** One 50 MB run: MB/s from the write to DONE-42 back. */
+  throughput(): Promise<number>;
+  ctrlC(): Promise<number>;
+  close(): void;
+}
+
+async function openRaw(engineHost: string, container: string): Promise<RawTty> {
   const p = pty.spawn('docker', ['-H', engineHost, 'exec', '-it', '-e', 'TERM=xterm-256color', '-w', '/root', container, 'bash', '-l'], {
     name: 'xterm-256color',
     cols: 120,
@@ -282,43 +291,54 @@ async function raw(engineHost: string, container: string): Promise<{ echo: numbe
     });
   const prompt = () => /[#$] $/.test(buf.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, ''));
   await until(prompt, 20_000);
-  const echo: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    if (i > 0 && i % CHARS_PER_LINE === 0) {
-      buf = '';
+  return {
+    async echo() {
+      const echo: number[] = [];
+      for (let i = 0; i < SAMPLES; i++) {
+        if (i > 0 && i % CHARS_PER_LINE === 0) {
+          buf = '';
+          p.write('\x15');
+          await until(prompt, 5_000);
+        }
+        const ch = String.fromCharCode(97 + (i % 26));
+        await new Promise((r) => setTimeout(r, TYPING_GAP_MS));
+        buf = '';
+        const t0 = performance.now();
+        p.write(ch);
+        await until(() => buf.endsWith(ch), 5_000);
+        echo.push(performance.now() - t0);
+      }
       p.write('\x15');
-      await until(prompt, 5_000);
-    }
-    const ch = String.fromCharCode(97 + (i % 26));
-    await new Promise((r) => setTimeout(r, TYPING_GAP_MS));
-    buf = '';
-    const t0 = performance.now();
-    p.write(ch);
-    await until(() => buf.endsWith(ch), 5_000);
-    echo.push(performance.now() - t0);
-  }
-  p.write('\x15');
-  await new Promise((r) => setTimeout(r, 100));
-  const tpRuns: { mbps: number }[] = [];
-  for (let i = 0; i < TP_RUNS; i++) {
-    buf = '';
-    const before = bytes;
-    const t0 = performance.now();
-    p.write(FLOOD_CMD + '\r');
-    await until(() => /\nDONE-42\r?\n/.test(buf), 600_000);
-    tpRuns.push({ mbps: (bytes - before) / 1e6 / ((performance.now() - t0) / 1000) });
-    p.write('clear\r');
-    await until(prompt, 20_000);
-  }
-  p.write('yes\r');
-  await new Promise((r) => setTimeout(r, 3_000));
-  buf = '';
-  const c0 = performance.now();
-  p.write('\x03');
-  await until(() => buf.includes('^C') && prompt(), 30_000);
-  const ctrlC = performance.now() - c0;
-  p.kill();
-  return { echo, tpRuns, ctrlC };
+      await new Promise((r) => setTimeout(r, 100));
+      return echo;
+    },
+    async throughput() {
+      buf = '';
+      const before = bytes;
+      const t0 = performance.now();
+      p.write(FLOOD_CMD + '\r');
+      await until(() => /\nDONE-42\r?\n/.test(buf), 600_000);
+      const mbps = (bytes - before) / 1e6 / ((performance.now() - t0) / 1000);
+      p.write('clear\r');
+      await until(prompt, 20_000);
+      return mbps;
+    },
+    async ctrlC() {
+      p.write('yes\r');
+      await new Promise((r) => setTimeout(r, 3_000));
+      buf = '';
+      const c0 = performance.now();
+      p.write('\x03');
+      await until(() => buf.includes('^C') && prompt(), 30_000);
+      const ms = performance.now() - c0;
+      p.write('clear\r');
+      await until(prompt, 20_000);
+      return ms;
+    },
+    close() {
+      p.kill();
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -385,9 +405,16 @@ async function main(): Promise<void> {
     const ctrlCs: CtrlC[] = [];
     for (let i = 0; i < CTRLC_RUNS; i++) ctrlCs.push(await browserCtrlC(page, server, TRACE_DIR && path.join(TRACE_DIR, `ctrlc-${i}.json`)));
     const ctrlC = ctrlCs.reduce((a, b) => (b.ms > a.ms ? b : a));
-    step(`throughput of ${MB} MB`);
+    step(`throughput of ${MB} MB, ${TP_RUNS} runs each, the page's and raw interleaved`);
+    // Raw is a docker exec into the same node: each pair ran within seconds of each other, on a
+    // machine whose raw rate drifts by 2× over minutes.
+    const rawTty = await openRaw(server.engineHost, `shiplab-${sandboxId}-node1`);
     const tps: Awaited<ReturnType<typeof browserThroughput>>[] = [];
-    for (let i = 0; i < TP_RUNS; i++) tps.push(await browserThroughput(page, server));
+    const rawTps: number[] = [];
+    for (let i = 0; i < TP_RUNS; i++) {
+      tps.push(await browserThroughput(page, server));
+      rawTps.push(await rawTty.throughput());
+    }
     const tp = median(tps);
     step(`yes for ${YES_S} s`);
     const rssYes = YES_S > 0 ? await yesRss(page, server) : [];
@@ -397,7 +424,8 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, TYPING_RECENT_MS + 500));
     const nodeMbps = await nodeClientThroughput(server.url, token);
     step('raw docker exec -it');
-    const r = await raw(server.engineHost, `shiplab-${sandboxId}-node1`);
+    const r = { echo: await rawTty.echo(), ctrlC: await rawTty.ctrlC() };
+    rawTty.close();
 
     const row = (name: string, xs: number[]) => `  ${name.padEnd(44)} p50 ${f1(pct(xs, 50)).padStart(6)} ms   p99 ${f1(pct(xs, 99)).padStart(6)} ms`;
     console.log(`\nrenderer in chromium: ${renderer}`);
@@ -409,9 +437,9 @@ async function main(): Promise<void> {
     console.log(row('raw docker exec -it (node-pty)', r.echo));
     console.log(`Ctrl-C under yes → prompt:  browser ${ctrlCs.map((c) => c.ms.toFixed(0)).join(', ')} ms (worst: ${f1(ctrlC.ms)} ms, ${mb(ctrlC.bytesAfter)} MB still arrived after ^C)   raw ${f1(r.ctrlC)} ms`);
     console.log(`  split (ms): server Ctrl-C → redraw sent ${ctrlCs.map((c) => c.serverMs.toFixed(0)).join(', ')}; page key → skip frame handled ${ctrlCs.map((c) => c.skipMs.toFixed(0)).join(', ')}; → redraw handled ${ctrlCs.map((c) => c.redrawMs.toFixed(0)).join(', ')}; server event-loop delay max ${ctrlCs.map((c) => c.loopMaxMs.toFixed(0)).join(', ')} (longest GC ${ctrlCs.map((c) => c.gcMaxMs.toFixed(0)).join(', ')})`);
-    const rawMbps = median(r.tpRuns).mbps;
+    const rawMbps = pct(rawTps, 50);
     console.log(`throughput ${MB} MB (medians of ${TP_RUNS}):  browser ${f1(tp.mbps)} MB/s (${f1(tp.receivedMb)} MB received)   Node client ${f1(nodeMbps)} MB/s   raw ${f1(rawMbps)} MB/s`);
-    console.log(`  each run: browser ${tps.map((t) => f1(t.mbps)).join(', ')} (frames drawn a second: ${tps.map((t) => t.fps.toFixed(0)).join(', ')}); raw ${r.tpRuns.map((t) => f1(t.mbps)).join(', ')}`);
+    console.log(`  each run: browser ${tps.map((t) => f1(t.mbps)).join(', ')} (frames drawn a second: ${tps.map((t) => t.fps.toFixed(0)).join(', ')}); raw ${rawTps.map(f1).join(', ')}; ratio of each pair ${tps.map((t, i) => f2(t.mbps / rawTps[i]!)).join(', ')}`);
     const tpRssMax = Math.max(...tp.rss);
     console.log(
       `server RSS: idle ${mb(idleRss)} MB; ${MB} MB throughput max ${mb(tpRssMax)} MB (${f2(tpRssMax / idleRss)}×)` +
@@ -421,7 +449,7 @@ async function main(): Promise<void> {
     console.log('\nratios (browser / raw):');
     console.log(`  echo p50 idle      parsed ${f1(pct(idle.parsedMs, 50) / pct(r.echo, 50))}×, rendered ${f1(pct(idle.renderedMs, 50) / pct(r.echo, 50))}×`);
     console.log(`  echo p50 flooding  parsed ${f1(pct(loaded.parsedMs, 50) / pct(r.echo, 50))}×, rendered ${f1(pct(loaded.renderedMs, 50) / pct(r.echo, 50))}×`);
-    console.log(`  throughput         ${(tp.mbps / rawMbps).toFixed(2)}×`);
+    console.log(`  throughput         ${(tp.mbps / rawMbps).toFixed(2)}× (medians), ${f2(pct(tps.map((t, i) => t.mbps / rawTps[i]!), 50))}× (median of the pairs)`);
     console.log(`  Ctrl-C             ${f1(ctrlC.ms / r.ctrlC)}×`);
   } finally {
     await cleanUp();
