@@ -290,6 +290,31 @@ describe('TerminalSession viewers (local bash)', { timeout: 30_000 }, () => {
     expect(lines[end + 1]).toMatch(/root@node1:~# $/);
   });
 
+  it('gives a viewer a flood compacted, in the learner\'s batches', async () => {
+    const s = open();
+    const learner = new FakeSocket(() => s);
+    s.attach(learner);
+    const v = new ViewerSocket();
+    s.watch(v);
+    await until('prompt', () => /root@node1:~# $/.test(s.screenText().split('\n')[0] ?? ''));
+    s.input(new TextEncoder().encode('yes\r'));
+    await until('flood', () => s.stats.compacted > HIGH_WATERMARK_BYTES);
+    const frames0 = v.received.length;
+    const cut0 = s.stats.compacted;
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1_000));
+    const ms = performance.now() - t0;
+    const out = v.received.slice(frames0).flatMap((f) => (f.type === 'output' ? [f.data.length] : []));
+    const got = out.reduce((a, b) => a + b, 0);
+    // An instructor's room watches every attendee: one attendee's `yes` reaches it as about 20
+    // screens a second, not as the learner's window of 131,072 lines.
+    expect(out.length).toBeLessThanOrEqual(2 * Math.ceil(ms / FLOOD_BATCH_MS) + 2);
+    expect(got).toBeLessThan(out.length * 4 * (SCROLLBACK_LINES + 24) + 1);
+    expect(s.stats.compacted - cut0).toBeGreaterThan(10 * got);
+    s.input(frames.input('\x03').subarray(1));
+    await until('viewer sees the prompt', () => /root@node1:~# $/.test(plain(v.text).trimEnd() + ' '));
+  });
+
   it('closes a viewer that falls behind and keeps streaming to the learner', async () => {
     const s = open();
     const learner = new FakeSocket(() => s);
