@@ -79,6 +79,30 @@ function open(graceMs = 60_000): TerminalSession {
   return s;
 }
 
+/** A shell with the learner attached and a viewer watching (stalled if asked), at its prompt. */
+async function withViewer(stalled = false): Promise<{ s: TerminalSession; learner: FakeSocket; v: ViewerSocket }> {
+  const s = open();
+  const learner = new FakeSocket(() => s);
+  s.attach(learner);
+  const v = new ViewerSocket();
+  v.stalled = stalled;
+  s.watch(v);
+  await until('prompt', () => /root@node1:~# $/.test(s.screenText().split('\n')[0] ?? ''));
+  return { s, learner, v };
+}
+
+/** One second of a running flood, seen by a socket that records `received`: how long it really
+ * was, the size of each output frame it got meanwhile, and the bytes compacted away. */
+async function floodSecond(s: TerminalSession, received: Frame[]): Promise<{ ms: number; sizes: number[]; cut: number }> {
+  const frames0 = received.length;
+  const cut0 = s.stats.compacted;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 1_000));
+  const ms = performance.now() - t0;
+  const sizes = received.slice(frames0).flatMap((f) => (f.type === 'output' ? [f.data.length] : []));
+  return { ms, sizes, cut: s.stats.compacted - cut0 };
+}
+
 afterEach(async () => {
   for (const s of sessions.splice(0)) await s.end({ code: CloseCode.Ended, reason: 'test over', inNode: true });
 });
@@ -138,19 +162,13 @@ describe('TerminalSession (local bash)', { timeout: 30_000 }, () => {
     await until('snapshot', () => sock.received.some((f) => f.type === 'snapshot'));
     s.input(new TextEncoder().encode('yes\r'));
     await until('flood', () => s.stats.compacted > HIGH_WATERMARK_BYTES);
-    const frames0 = sock.received.length;
-    const out0 = s.stats.bytesOut;
-    const cut0 = s.stats.compacted;
-    const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, 1_000));
-    const ms = performance.now() - t0;
-    const sent = sock.received.slice(frames0).filter((f) => f.type === 'output').length;
+    const { ms, sizes, cut } = await floodSecond(s, sock.received);
+    const out = sizes.reduce((a, b) => a + b, 0);
     // 20 batches a second, and the client acks now and then (each ack may send what came since).
-    expect(sent).toBeLessThanOrEqual(2 * Math.ceil(ms / FLOOD_BATCH_MS) + 2);
+    expect(sizes.length).toBeLessThanOrEqual(2 * Math.ceil(ms / FLOOD_BATCH_MS) + 2);
     // Each batch is at most about what the client keeps: SCROLLBACK_LINES + a screen of `y\r\n`.
-    const out = s.stats.bytesOut - out0;
-    expect(out).toBeLessThan(sent * 4 * (SCROLLBACK_LINES + 24) + 1);
-    expect(s.stats.compacted - cut0).toBeGreaterThan(10 * out);
+    expect(out).toBeLessThan(sizes.length * 4 * (SCROLLBACK_LINES + 24) + 1);
+    expect(cut).toBeGreaterThan(10 * out);
     s.input(frames.input('\x03').subarray(1));
     const before = sock.text.length;
     await until('prompt after Ctrl-C', () => /root@node1:~# $/.test(plain(sock.text.slice(before))));
@@ -291,38 +309,22 @@ describe('TerminalSession viewers (local bash)', { timeout: 30_000 }, () => {
   });
 
   it('gives a viewer a flood compacted, in the learner\'s batches', async () => {
-    const s = open();
-    const learner = new FakeSocket(() => s);
-    s.attach(learner);
-    const v = new ViewerSocket();
-    s.watch(v);
-    await until('prompt', () => /root@node1:~# $/.test(s.screenText().split('\n')[0] ?? ''));
+    const { s, v } = await withViewer();
     s.input(new TextEncoder().encode('yes\r'));
     await until('flood', () => s.stats.compacted > HIGH_WATERMARK_BYTES);
-    const frames0 = v.received.length;
-    const cut0 = s.stats.compacted;
-    const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, 1_000));
-    const ms = performance.now() - t0;
-    const out = v.received.slice(frames0).flatMap((f) => (f.type === 'output' ? [f.data.length] : []));
-    const got = out.reduce((a, b) => a + b, 0);
+    const { ms, sizes, cut } = await floodSecond(s, v.received);
+    const got = sizes.reduce((a, b) => a + b, 0);
     // An instructor's room watches every attendee: one attendee's `yes` reaches it as about 20
     // screens a second, not as the learner's window of 131,072 lines.
-    expect(out.length).toBeLessThanOrEqual(2 * Math.ceil(ms / FLOOD_BATCH_MS) + 2);
-    expect(got).toBeLessThan(out.length * 4 * (SCROLLBACK_LINES + 24) + 1);
-    expect(s.stats.compacted - cut0).toBeGreaterThan(10 * got);
+    expect(sizes.length).toBeLessThanOrEqual(2 * Math.ceil(ms / FLOOD_BATCH_MS) + 2);
+    expect(got).toBeLessThan(sizes.length * 4 * (SCROLLBACK_LINES + 24) + 1);
+    expect(cut).toBeGreaterThan(10 * got);
     s.input(frames.input('\x03').subarray(1));
     await until('viewer sees the prompt', () => /root@node1:~# $/.test(plain(v.text).trimEnd() + ' '));
   });
 
   it('closes a viewer that falls behind and keeps streaming to the learner', async () => {
-    const s = open();
-    const learner = new FakeSocket(() => s);
-    s.attach(learner);
-    const v = new ViewerSocket();
-    v.stalled = true;
-    s.watch(v);
-    await until('prompt', () => /root@node1:~# $/.test(s.screenText().split('\n')[0] ?? ''));
+    const { s, learner, v } = await withViewer(true);
     // Output that cannot be compacted (an escape on every line): the viewer's queue only grows.
     s.input(new TextEncoder().encode("yes $'\\e[1mY\\e[0m'\r"));
     await until('viewer closed', () => v.closed !== undefined);
@@ -379,12 +381,7 @@ describe('TerminalSession viewers (local bash)', { timeout: 30_000 }, () => {
   });
 
   it('restarts a viewer from the snapshot the learner gets after a Ctrl-C skip', async () => {
-    const s = open();
-    const learner = new FakeSocket(() => s);
-    s.attach(learner);
-    const v = new ViewerSocket();
-    s.watch(v);
-    await until('prompt', () => /root@node1:~# $/.test(s.screenText().split('\n')[0] ?? ''));
+    const { s, learner, v } = await withViewer();
     s.input(new TextEncoder().encode('yes\r'));
     await until('flood', () => s.stats.bytesOut > 2 * HIGH_WATERMARK_BYTES);
     learner.autoAck = false;
