@@ -14,7 +14,8 @@
  * ways round. Throughput compares the same two readers (neither parses), then the TermClient.
  * Echo samples alternate Shiplab and raw, key by key, so both see the same machine.
  *
- * Figures: echo idle p50/p99, echo while B floods p50/p99, Ctrl-C under `yes` → prompt (each of
+ * Figures: echo idle p50/p99, echo while B floods p50/p99, Shiplab's echo hop by hop (the client's
+ * times against the server's, server/terminal/echoTrace.ts), Ctrl-C under `yes` → prompt (each of
  * SHIPLAB_BENCH_CTRLC_RUNS runs), throughput of SHIPLAB_BENCH_MB MB into the client, server RSS
  * idle and during the flood, with ratios. Env: SHIPLAB_BENCH_SAMPLES (300), SHIPLAB_BENCH_MB (50),
  * SHIPLAB_BENCH_CTRLC_RUNS (5), SHIPLAB_BENCH_TP_RUNS (3), SHIPLAB_BENCH_FLOOD_S (warm-up of a flood before sampling, 3),
@@ -26,6 +27,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import diagnostics_channel from 'node:diagnostics_channel';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as pty from 'node-pty';
@@ -36,6 +38,7 @@ import { ROOT } from '../server/core/config.ts';
 import { SERVER_NODE_FLAGS } from '../server/core/nodeFlags.ts';
 import { LabClient } from '../server/robot/labClient.ts';
 import { TermClient } from '../server/robot/termClient.ts';
+import { ECHO_TRACE_CHANNEL, monotonicMs, type EchoTiming } from '../server/terminal/echoTrace.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const SAMPLES = Number(process.env.SHIPLAB_BENCH_SAMPLES ?? 300);
@@ -77,6 +80,8 @@ interface Tty {
   /** Everything since the last mark(), and when the last piece of it arrived. */
   readonly tail: string;
   readonly lastAt: number;
+  /** lastAt on the machine's monotonic clock (echoTrace.ts), which the server's times use too. */
+  readonly lastMono: number;
   readonly bytes: number;
   mark(): void;
   /** Calls `fn` on each piece of output until the returned function is called. */
@@ -89,6 +94,7 @@ function ttyOf(write: (s: string) => void, subscribe: (fn: (d: string) => void) 
   const t = {
     tail: '',
     lastAt: 0,
+    lastMono: 0,
     bytes: 0,
     write,
     mark() {
@@ -103,6 +109,7 @@ function ttyOf(write: (s: string) => void, subscribe: (fn: (d: string) => void) 
   };
   subscribe((d) => {
     t.lastAt = now();
+    t.lastMono = monotonicMs();
     t.bytes += Buffer.byteLength(d);
     t.tail = (t.tail + d).slice(-TAIL_CHARS);
     for (const l of listeners) l();
@@ -191,10 +198,19 @@ async function quietPrompt(t: Tty, timeoutMs = 60_000): Promise<number> {
   }
 }
 
-/** One echo sample: send a key, wait for it to come back; ms. */
-async function echoOnce(t: Tty, ch: string): Promise<number> {
+/** One echo: how long it took (ms), and when the key was sent and its echo arrived on the
+ * monotonic clock (to line up with the server's EchoTiming). */
+interface Echo {
+  ms: number;
+  sentMono: number;
+  arrivedMono: number;
+}
+
+/** One echo sample: send a key, wait for it to come back. */
+async function echoOnce(t: Tty, ch: string): Promise<Echo> {
   t.mark();
   const t0 = now();
+  const sentMono = monotonicMs();
   t.write(ch);
   // The first byte back is the echo (bash in raw mode echoes the key alone).
   await new Promise<void>((resolve) => {
@@ -204,12 +220,12 @@ async function echoOnce(t: Tty, ch: string): Promise<number> {
       resolve();
     });
   });
-  return t.lastAt - t0;
+  return { ms: t.lastAt - t0, sentMono, arrivedMono: t.lastMono };
 }
 
 /** Echo samples alternating between the terminals, key by key. */
-async function echoes(ttys: Tty[], samples: number): Promise<number[][]> {
-  const out = ttys.map(() => [] as number[]);
+async function echoes(ttys: Tty[], samples: number): Promise<Echo[][]> {
+  const out = ttys.map(() => [] as Echo[]);
   for (let i = 0; i < samples; i++) {
     const ch = String.fromCharCode(97 + (i % 26));
     for (const [k, t] of ttys.entries()) {
@@ -224,6 +240,36 @@ async function echoes(ttys: Tty[], samples: number): Promise<number[][]> {
   for (const t of ttys) t.write('\x15');
   await sleep(200);
   return out;
+}
+
+/** Where Shiplab's echoes spent their time, hop by hop (ms): each echo is matched with the
+ * keystroke the server wrote between its send and its arrival (echoTrace.ts; one clock). */
+interface EchoHops {
+  /** The client's send → the server wrote the key to the shell: loopback, WebSocket, frame. */
+  in: number[];
+  /** Written → the shell's echo read back: the host engine, the node's pty and shell, the path
+   * raw `docker exec -it` takes too (raw adds its CLI and a local pty). */
+  engine: number[];
+  /** Read → about to write to the socket: the server's own work. */
+  server: number[];
+  /** The write to the socket → arrived in the client. */
+  out: number[];
+  matched: number;
+  of: number;
+}
+
+function echoHops(samples: Echo[], timings: EchoTiming[]): EchoHops {
+  const hops: EchoHops = { in: [], engine: [], server: [], out: [], matched: 0, of: samples.length };
+  for (const e of samples) {
+    const t = timings.find((x) => x.sent !== undefined && x.written >= e.sentMono && x.sent <= e.arrivedMono);
+    if (!t) continue;
+    hops.matched++;
+    hops.in.push(t.written - e.sentMono);
+    hops.engine.push(t.read - t.written);
+    hops.server.push(t.sent! - t.read);
+    hops.out.push(e.arrivedMono - t.sent!);
+  }
+  return hops;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -283,6 +329,8 @@ interface LoopDelay {
    * from the Ctrl-C to its redraw sent (ms). */
   skips: number;
   lastSkipMs: number;
+  /** Every echo's way through the server meanwhile (echoTrace.ts). */
+  echoes: EchoTiming[];
 }
 
 export async function startServer(dataDir: string): Promise<Server> {
@@ -308,8 +356,10 @@ export async function startServer(dataDir: string): Promise<Server> {
       if (prof.length && !line.startsWith('BENCH ')) console.error(`server: ${line}`);
       const m = /^BENCH loop-delay (\S+) (\S+) (\S+) (\S+) (\S+) (\S+)/.exec(line);
       const k = /^BENCH skips (\S+) (\S+)/.exec(line);
+      const e = /^BENCH echoes (.*)$/.exec(line);
       lines = lines.slice(nl + 1);
-      if (m) delay = { p50: Number(m[1]), p99: Number(m[2]), max: Number(m[3]), gcs: Number(m[4]), gcMax: Number(m[5]), gcOver10: Number(m[6]), skips: 0, lastSkipMs: NaN };
+      if (m) delay = { p50: Number(m[1]), p99: Number(m[2]), max: Number(m[3]), gcs: Number(m[4]), gcMax: Number(m[5]), gcOver10: Number(m[6]), skips: 0, lastSkipMs: NaN, echoes: [] };
+      if (e && delay) delay.echoes = JSON.parse(e[1]!) as EchoTiming[];
       // The skips line ends the report.
       if (k && delay) onDelay?.({ ...delay, skips: Number(k[1]), lastSkipMs: Number(k[2]) });
     }
@@ -353,6 +403,9 @@ async function serve(dir: string): Promise<void> {
   // And the garbage collector's pauses meanwhile: how much of the delay they explain.
   let gc: number[] = [];
   new PerformanceObserver((list) => gc.push(...list.getEntries().map((e) => e.duration))).observe({ entryTypes: ['gc'] });
+  // And where each keystroke's echo spent its time in the server (echoTrace.ts).
+  let echoes: EchoTiming[] = [];
+  diagnostics_channel.subscribe(ECHO_TRACE_CHANNEL, (m) => echoes.push(m as EchoTiming));
   process.on('SIGUSR2', () => {
     const ms = (ns: number) => (ns / 1e6).toFixed(2);
     const gcMax = gc.length ? Math.max(...gc) : 0;
@@ -360,9 +413,11 @@ async function serve(dir: string): Promise<void> {
     // And learner A's node1 terminal's skips (Ctrl-C during a flood): how many, and the last one's
     // server time from the Ctrl-C to its redraw sent.
     const a = lab.terminals.stats().find((t) => t.node === 'node1' && t.attached && t.skips > 0);
+    console.log(`BENCH echoes ${JSON.stringify(echoes)}`);
     console.log(`BENCH skips ${a?.skips ?? 0} ${(a?.lastSkipMs ?? NaN).toFixed(2)}`);
     delay.reset();
     gc = [];
+    echoes = [];
   });
   console.log(`Shiplab is running at ${lab.url}/`);
   const shutdown = () =>
@@ -537,13 +592,19 @@ export async function nodeBench(): Promise<void> {
     const tpParsed = await throughput(parsing);
 
     const mib = (b: number) => (b / 2 ** 20).toFixed(0);
-    const row = (name: string, s: number[], r: number[]) =>
+    const ms = (es: Echo[]) => es.map((e) => e.ms);
+    const row = (name: string, se: Echo[], re: Echo[], s = ms(se), r = ms(re)) =>
       `  ${name.padEnd(36)} ${f2(pct(s, 50)).padStart(7)} / ${f2(pct(s, 99)).padStart(7)}   ${f2(pct(r, 50)).padStart(7)} / ${f2(pct(r, 99)).padStart(7)}   ${f2(pct(s, 50) - pct(r, 50)).padStart(6)} ms   ${f1(pct(s, 99) / pct(r, 99))}×`;
     console.log(`\n  ${''.padEnd(36)} ${'Shiplab p50 / p99'.padStart(17)}   ${'raw p50 / p99'.padStart(17)}   p50 Δ      p99 ratio`);
     console.log(row('echo idle (ms)', idleShip!, idleRaw!));
     console.log(row('echo, B floods (each its own path)', floodShip!, floodRaw!));
     console.log(row('echo, B floods through Shiplab', floodShip!, floodRawUnderShip!));
     console.log(row('echo, B floods through raw', floodShipUnderRaw!, floodRaw!));
+    const hopsRow = (name: string, h: EchoHops) =>
+      `    ${name.padEnd(34)} ${[h.in, h.engine, h.server, h.out].map((xs) => `${f2(pct(xs, 50))} / ${f2(pct(xs, 99))}`.padStart(16)).join('')}   ${h.matched} of ${h.of}`;
+    console.log(`  ${"Shiplab's echo hop by hop (ms, p50 / p99)".padEnd(36)}${['client → server', 'engine & shell', 'server work', 'server → client'].map((h) => h.padStart(16)).join('')}   matched`);
+    console.log(hopsRow('idle', echoHops(idleShip!, idleLoop.echoes)));
+    console.log(hopsRow('B floods through Shiplab', echoHops(floodShip!, floodLoop.echoes)));
     console.log(`  bytes B's client received a second (Shiplab sends a flood compacted, every FLOOD_BATCH_MS): Shiplab ${f1(shipFloodRate / 1e6)} MB/s, raw ${f1(rawFloodRate / 1e6)} MB/s`);
     console.log(`  Ctrl-C under yes → prompt (ms)       Shiplab ${ccShip.map((x) => x.toFixed(0)).join(', ')} (max ${f1(Math.max(...ccShip))})   raw ${ccRaw.map((x) => x.toFixed(0)).join(', ')} (max ${f1(Math.max(...ccRaw))})   ratio of medians ${f1(pct(ccShip, 50) / pct(ccRaw, 50))}×`);
     console.log(`    the server's Ctrl-C → redraw sent (ms): ${ccServer.join(', ')}`);

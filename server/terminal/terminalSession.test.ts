@@ -5,6 +5,8 @@ import headless from '@xterm/headless';
 import { ACK_CHUNK_BYTES, AckCounter, HIGH_WATERMARK_BYTES, SCROLLBACK_LINES } from '../common/flowControl.ts';
 import { logger } from '../core/log.ts';
 import type { SandboxInfo } from '../sandbox/types.ts';
+import diagnostics_channel from 'node:diagnostics_channel';
+import { ECHO_TRACE_CHANNEL, monotonicMs, type EchoTiming } from './echoTrace.ts';
 import { localNodeShell, markedHostPids } from './nodeShell.ts';
 import { FLOOD_BATCH_MS, QUEUE_MAX_BYTES, TerminalSession, VIEWER_MAX_BUFFERED_BYTES, VIEWER_TOO_SLOW_CODE, endsLikePrompt, type TerminalSocket } from './terminalSession.ts';
 
@@ -117,6 +119,29 @@ describe('TerminalSession (local bash)', { timeout: 30_000 }, () => {
     expect(sock.received[0]!.type).toBe('snapshot');
     s.input(new TextEncoder().encode('echo he""llo\r'));
     await until('echo output', () => sock.text.includes('hello'));
+  });
+
+  it("publishes a keystroke's way through the session on echoTrace", async () => {
+    const s = open();
+    const sock = new FakeSocket(() => s);
+    s.attach(sock);
+    await until('prompt', () => /root@node1:~# $/.test(s.screenText().split('\n')[0] ?? ''));
+    const timings: EchoTiming[] = [];
+    const listen = (m: unknown) => timings.push(m as EchoTiming);
+    diagnostics_channel.subscribe(ECHO_TRACE_CHANNEL, listen);
+    try {
+      const before = monotonicMs();
+      s.input(new TextEncoder().encode('b'));
+      await until('echo of b', () => sock.text.endsWith('b'));
+      expect(timings).toHaveLength(1);
+      const t = timings[0]!;
+      expect(t.written).toBeGreaterThanOrEqual(before);
+      expect(t.read).toBeGreaterThan(t.written);
+      expect(t.sent).toBeGreaterThanOrEqual(t.read);
+      expect(t.sent).toBeLessThanOrEqual(monotonicMs());
+    } finally {
+      diagnostics_channel.unsubscribe(ECHO_TRACE_CHANNEL, listen);
+    }
   });
 
   it('restores the screen for a new socket and replaces the old one', async () => {

@@ -25,6 +25,7 @@ import type { Logger } from '../core/log.ts';
 import type { SandboxInfo } from '../sandbox/types.ts';
 import type { NodeShell, ShellProcess } from './nodeShell.ts';
 import type { EchoPriority } from './echoPriority.ts';
+import { echoTrace, monotonicMs, type EchoTiming } from './echoTrace.ts';
 import { FloodMeter } from './floodMeter.ts';
 import { OutputQueue } from './outputQueue.ts';
 import { ScreenMirror } from './screenMirror.ts';
@@ -214,6 +215,9 @@ export class TerminalSession implements Disposable {
   private readonly _queue = new OutputQueue();
   private _batch: ReturnType<typeof setTimeout> | undefined;
   private _lastFlush = 0;
+  /** When the last keystroke was written, while someone subscribes to echoTrace and its echo
+   * has not come yet. */
+  private _echoWrittenAt: number | undefined;
   private _skipping = false;
   private _skipStarted = 0;
   private _lastData = 0;
@@ -579,6 +583,7 @@ export class TerminalSession implements Disposable {
     if (this.isEnded || this._exited) return;
     if (data.includes(CTRL_C) && this._flooding()) this._startSkip();
     this._opts.priority?.input(this);
+    if (echoTrace.hasSubscribers) this._echoWrittenAt = monotonicMs();
     this._pty.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   }
 
@@ -646,6 +651,7 @@ export class TerminalSession implements Disposable {
 
   private _onPtyData(data: string): void {
     const now = performance.now();
+    const echoReadAt = this._echoWrittenAt !== undefined ? monotonicMs() : undefined;
     this._lastOutputAt = now;
     // One count per read that holds a line feed, not per line feed: `yes` writes millions a
     // second, and the typist only asks whether one came since it pressed Enter.
@@ -662,6 +668,7 @@ export class TerminalSession implements Disposable {
       this._turnEnd ??= setImmediate(() => this._endTurn());
       if (!this._yielding && this._turnBytes >= TURN_BUDGET_BYTES && priority.othersTyping(this, now)) this._yielding = true;
     }
+    let sendingAt: number | undefined;
     if (this._skipping) {
       this._lastData = now;
       // Output after a prompt-like read (the prompt was not the end): back to the full quiet.
@@ -679,10 +686,13 @@ export class TerminalSession implements Disposable {
         // FLOOD_BATCH_MS, compacted.
         const flooding = this._flooding();
         const wait = this._lastFlush + (flooding ? FLOOD_BATCH_MS : OUTPUT_BATCH_MS) - now;
-        if (wait <= 0) this._flush(flooding);
-        else this._batch = setTimeout(() => this._flush(this._flooding()), wait);
+        if (wait <= 0) {
+          if (echoReadAt !== undefined && this._socket && !this._attaching) sendingAt = monotonicMs();
+          this._flush(flooding);
+        } else this._batch = setTimeout(() => this._flush(this._flooding()), wait);
       }
     }
+    if (echoReadAt !== undefined) this._traceEcho(echoReadAt, sendingAt);
     // The mirror parses later (xterm's write queue); a snapshot waits for it, the echo never does.
     this._mirror.write(data, () => {
       if (this._queueFullBelow > 0) this._compactQueue();
@@ -690,6 +700,12 @@ export class TerminalSession implements Disposable {
     });
     if (data.includes('\x1b') || data.includes('\x9b')) this._escapesUntil = this._mirror.settled + this._mirror.backlog;
     this._updatePause();
+  }
+
+  private _traceEcho(readAt: number, sendingAt: number | undefined): void {
+    const timing: EchoTiming = { written: this._echoWrittenAt!, read: readAt, sent: sendingAt };
+    this._echoWrittenAt = undefined;
+    echoTrace.publish(timing);
   }
 
   /** A turn of the event loop is over: a shell that yielded reads again. */
