@@ -93,16 +93,24 @@ async function withViewer(stalled = false): Promise<{ s: TerminalSession; learne
   return { s, learner, v };
 }
 
-/** One second of a running flood, seen by a socket that records `received`: how long it really
- * was, the size of each output frame it got meanwhile, and the bytes compacted away. */
-async function floodSecond(s: TerminalSession, received: Frame[]): Promise<{ ms: number; sizes: number[]; cut: number }> {
+/** Starts `yes` in `s` and checks one second of it as a socket that records `received` gets it:
+ * in flood batches (FLOOD_BATCH_MS), each about what the client keeps, the rest compacted away. */
+async function expectFloodBatched(s: TerminalSession, received: Frame[]): Promise<void> {
+  s.input(new TextEncoder().encode('yes\r'));
+  await until('flood', () => s.stats.compacted > HIGH_WATERMARK_BYTES);
   const frames0 = received.length;
   const cut0 = s.stats.compacted;
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, 1_000));
   const ms = performance.now() - t0;
   const sizes = received.slice(frames0).flatMap((f) => (f.type === 'output' ? [f.data.length] : []));
-  return { ms, sizes, cut: s.stats.compacted - cut0 };
+  const cut = s.stats.compacted - cut0;
+  const out = sizes.reduce((a, b) => a + b, 0);
+  // 20 batches a second, and the client acks now and then (each ack may send what came since).
+  expect(sizes.length).toBeLessThanOrEqual(2 * Math.ceil(ms / FLOOD_BATCH_MS) + 2);
+  // Each batch is at most about what the client keeps: SCROLLBACK_LINES + a screen of `y\r\n`.
+  expect(out).toBeLessThan(sizes.length * 4 * (SCROLLBACK_LINES + 24) + 1);
+  expect(cut).toBeGreaterThan(10 * out);
 }
 
 afterEach(async () => {
@@ -185,15 +193,7 @@ describe('TerminalSession (local bash)', { timeout: 30_000 }, () => {
     const sock = new FakeSocket(() => s);
     s.attach(sock);
     await until('snapshot', () => sock.received.some((f) => f.type === 'snapshot'));
-    s.input(new TextEncoder().encode('yes\r'));
-    await until('flood', () => s.stats.compacted > HIGH_WATERMARK_BYTES);
-    const { ms, sizes, cut } = await floodSecond(s, sock.received);
-    const out = sizes.reduce((a, b) => a + b, 0);
-    // 20 batches a second, and the client acks now and then (each ack may send what came since).
-    expect(sizes.length).toBeLessThanOrEqual(2 * Math.ceil(ms / FLOOD_BATCH_MS) + 2);
-    // Each batch is at most about what the client keeps: SCROLLBACK_LINES + a screen of `y\r\n`.
-    expect(out).toBeLessThan(sizes.length * 4 * (SCROLLBACK_LINES + 24) + 1);
-    expect(cut).toBeGreaterThan(10 * out);
+    await expectFloodBatched(s, sock.received);
     s.input(frames.input('\x03').subarray(1));
     const before = sock.text.length;
     await until('prompt after Ctrl-C', () => /root@node1:~# $/.test(plain(sock.text.slice(before))));
@@ -335,15 +335,9 @@ describe('TerminalSession viewers (local bash)', { timeout: 30_000 }, () => {
 
   it('gives a viewer a flood compacted, in the learner\'s batches', async () => {
     const { s, v } = await withViewer();
-    s.input(new TextEncoder().encode('yes\r'));
-    await until('flood', () => s.stats.compacted > HIGH_WATERMARK_BYTES);
-    const { ms, sizes, cut } = await floodSecond(s, v.received);
-    const got = sizes.reduce((a, b) => a + b, 0);
     // An instructor's room watches every attendee: one attendee's `yes` reaches it as about 20
     // screens a second, not as the learner's window of 131,072 lines.
-    expect(sizes.length).toBeLessThanOrEqual(2 * Math.ceil(ms / FLOOD_BATCH_MS) + 2);
-    expect(got).toBeLessThan(sizes.length * 4 * (SCROLLBACK_LINES + 24) + 1);
-    expect(cut).toBeGreaterThan(10 * got);
+    await expectFloodBatched(s, v.received);
     s.input(frames.input('\x03').subarray(1));
     await until('viewer sees the prompt', () => /root@node1:~# $/.test(plain(v.text).trimEnd() + ' '));
   });
