@@ -63,7 +63,8 @@ const QUIET_MS = 300;
 const LESSON = 'welcome';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const now = () => performance.now();
+/** ms on the machine's monotonic clock, which the server's echo timings (echoTrace.ts) use too. */
+const now = monotonicMs;
 const plain = (s: string) => s.replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '').replace(/\x1b\[[0-9;?<>=!]*[ -/]*[@-~]/g, '').replace(/\x1b[()][0-9A-Za-z]/g, '').replace(/\r/g, '');
 
 function pct(xs: number[], p: number): number {
@@ -82,8 +83,6 @@ interface Tty {
   /** Everything since the last mark(), and when the last piece of it arrived. */
   readonly tail: string;
   readonly lastAt: number;
-  /** lastAt on the machine's monotonic clock (echoTrace.ts), which the server's times use too. */
-  readonly lastMono: number;
   readonly bytes: number;
   mark(): void;
   /** Calls `fn` on each piece of output until the returned function is called. */
@@ -96,7 +95,6 @@ function ttyOf(write: (s: string) => void, subscribe: (fn: (d: string) => void) 
   const t = {
     tail: '',
     lastAt: 0,
-    lastMono: 0,
     bytes: 0,
     write,
     mark() {
@@ -111,7 +109,6 @@ function ttyOf(write: (s: string) => void, subscribe: (fn: (d: string) => void) 
   };
   subscribe((d) => {
     t.lastAt = now();
-    t.lastMono = monotonicMs();
     t.bytes += Buffer.byteLength(d);
     t.tail = (t.tail + d).slice(-TAIL_CHARS);
     for (const l of listeners) l();
@@ -200,19 +197,17 @@ async function quietPrompt(t: Tty, timeoutMs = 60_000): Promise<number> {
   }
 }
 
-/** One echo: how long it took (ms), and when the key was sent and its echo arrived on the
- * monotonic clock (to line up with the server's EchoTiming). */
+/** One echo: when the key was sent and when its echo arrived (now(), to line up with the
+ * server's EchoTiming). */
 interface Echo {
-  ms: number;
-  sentMono: number;
-  arrivedMono: number;
+  sentAt: number;
+  arrivedAt: number;
 }
 
 /** One echo sample: send a key, wait for it to come back. */
 async function echoOnce(t: Tty, ch: string): Promise<Echo> {
   t.mark();
-  const t0 = now();
-  const sentMono = monotonicMs();
+  const sentAt = now();
   t.write(ch);
   // The first byte back is the echo (bash in raw mode echoes the key alone).
   await new Promise<void>((resolve) => {
@@ -222,7 +217,7 @@ async function echoOnce(t: Tty, ch: string): Promise<Echo> {
       resolve();
     });
   });
-  return { ms: t.lastAt - t0, sentMono, arrivedMono: t.lastMono };
+  return { sentAt, arrivedAt: t.lastAt };
 }
 
 /** Echo samples alternating between the terminals, key by key. */
@@ -263,13 +258,13 @@ interface EchoHops {
 function echoHops(samples: Echo[], timings: EchoTiming[]): EchoHops {
   const hops: EchoHops = { in: [], engine: [], server: [], out: [], matched: 0, of: samples.length };
   for (const e of samples) {
-    const t = timings.find((x) => x.sent !== undefined && x.written >= e.sentMono && x.sent <= e.arrivedMono);
+    const t = timings.find((x) => x.sent !== undefined && x.written >= e.sentAt && x.sent <= e.arrivedAt);
     if (!t) continue;
     hops.matched++;
-    hops.in.push(t.written - e.sentMono);
+    hops.in.push(t.written - e.sentAt);
     hops.engine.push(t.read - t.written);
     hops.server.push(t.sent! - t.read);
-    hops.out.push(e.arrivedMono - t.sent!);
+    hops.out.push(e.arrivedAt - t.sent!);
   }
   return hops;
 }
@@ -594,7 +589,7 @@ export async function nodeBench(): Promise<void> {
     const tpParsed = await throughput(parsing);
 
     const mib = (b: number) => (b / 2 ** 20).toFixed(0);
-    const ms = (es: Echo[]) => es.map((e) => e.ms);
+    const ms = (es: Echo[]) => es.map((e) => e.arrivedAt - e.sentAt);
     const row = (name: string, se: Echo[], re: Echo[], s = ms(se), r = ms(re)) =>
       `  ${name.padEnd(36)} ${f2(pct(s, 50)).padStart(7)} / ${f2(pct(s, 99)).padStart(7)}   ${f2(pct(r, 50)).padStart(7)} / ${f2(pct(r, 99)).padStart(7)}   ${f2(pct(s, 50) - pct(r, 50)).padStart(6)} ms   ${f1(pct(s, 99) / pct(r, 99))}×`;
     console.log(`\n  ${''.padEnd(36)} ${'Shiplab p50 / p99'.padStart(17)}   ${'raw p50 / p99'.padStart(17)}   p50 Δ      p99 ratio`);
